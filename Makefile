@@ -1,0 +1,65 @@
+# Roundtable tasks. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+export ROUNDTABLE_DATA_DIR ?= data
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps docker
+
+help: ## List the tasks
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed ## Install, migrate, load the demo and serve on 127.0.0.1:8000 (SQLite)
+	$(BIN)/roundtable migrate
+	$(BIN)/roundtable demo
+	$(BIN)/roundtable serve --host 127.0.0.1 --port 8000
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser-deps: node_modules/.package-lock.json ## Chromium (Debian) and axe-core (npm) for the browser tests
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped" >&2; fi; }
+
+test: $(VENV)/.installed-test browser-deps ## Install what tests need; lint; run the suite on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on $$TEST_DATABASE_URL"; $(BIN)/pytest; fi
+
+test-postgres: ## Run the suite on the local PostgreSQL (database "test")
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
+
+lint: $(VENV)/.installed-test ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(VENV)/.installed-test ## Extract UI strings and update the fr/es catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k gettext -k ngettext:1,2 \
+	  --no-location --sort-output --width 100 --project Roundtable --copyright-holder "Roundtable developers" \
+	  -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete --width 100
+
+docker: ## Build the container image (needs a Docker engine)
+	docker build -t roundtable .

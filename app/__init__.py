@@ -1,0 +1,1 @@
+"""Roundtable: moderated, threaded consultation spaces and cited note drafts."""

@@ -1,0 +1,137 @@
+"""Register, sign in, sign out: HTML forms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app.accounts import service
+from app.errors import FormErrors
+from app.web.deps import (
+    SESSION_COOKIE,
+    DbDep,
+    LangDep,
+    NowDep,
+    RenderDep,
+    SettingsDep,
+    ViewerDep,
+)
+from app.web.htmx import redirect
+from app.web.safety import safe_next
+
+router = APIRouter()
+
+
+def _signed_in(request: Request, response_to: str, token: str, settings: SettingsDep) -> Response:
+    response = redirect(request, response_to)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(timedelta(days=settings.session_max_age_days).total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.get("/{lang}/register", name="register")
+def register_form(
+    request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep, next: str = ""
+) -> Response:
+    return render(
+        request, "accounts/register.html", {"form": {}, "errors": {}, "next": safe_next(next, lang)}
+    )
+
+
+@router.post("/{lang}/register")
+def register(
+    request: Request,
+    lang: LangDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    now: NowDep,
+    render: RenderDep,
+    display_name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    target = safe_next(next, lang)
+    try:
+        user = service.register(
+            db, display_name=display_name, email=email, password=password, locale=lang
+        )
+    except FormErrors as exc:
+        form = {"display_name": display_name, "email": email}
+        return render(
+            request,
+            "accounts/register.html",
+            {"form": form, "errors": exc.errors, "next": target},
+            status_code=422,
+        )
+    token = service.start_session(
+        db,
+        user,
+        now=now,
+        max_age=timedelta(days=settings.session_max_age_days),
+        agent=request.headers.get("user-agent", ""),
+    )
+    return _signed_in(request, target, token, settings)
+
+
+@router.get("/{lang}/sign-in", name="sign_in")
+def sign_in_form(
+    request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep, next: str = ""
+) -> Response:
+    return render(
+        request, "accounts/sign_in.html", {"form": {}, "errors": {}, "next": safe_next(next, lang)}
+    )
+
+
+@router.post("/{lang}/sign-in")
+def sign_in(
+    request: Request,
+    lang: LangDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    now: NowDep,
+    render: RenderDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    target = safe_next(next, lang)
+    try:
+        user = service.authenticate(db, email=email, password=password)
+    except FormErrors as exc:
+        return render(
+            request,
+            "accounts/sign_in.html",
+            {"form": {"email": email}, "errors": exc.errors, "next": target},
+            status_code=422,
+        )
+    token = service.start_session(
+        db,
+        user,
+        now=now,
+        max_age=timedelta(days=settings.session_max_age_days),
+        agent=request.headers.get("user-agent", ""),
+    )
+    return _signed_in(request, target, token, settings)
+
+
+@router.post("/{lang}/sign-out", name="sign_out")
+def sign_out(request: Request, lang: LangDep, db: DbDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(db, token)
+    response = redirect(request, f"/{lang}/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,131 @@
+"""Registering, signing in and out, and resolving a session cookie to a viewer."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts import names, passwords
+from app.errors import FormErrors
+from app.i18n import LOCALES, gettext
+from app.models import Ban, SpaceModerator, User, UserSession
+from app.policy import ANONYMOUS, Person, Viewer
+
+# Refresh last_seen_at at most this often, so reading pages is not a write per request.
+_TOUCH_EVERY = timedelta(minutes=15)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def register(db: Session, *, display_name: str, email: str, password: str, locale: str) -> User:
+    name = names.clean_display_name(display_name)
+    address = names.clean_email(email)
+    errors: dict[str, str] = {}
+    if not 2 <= len(name) <= 60:
+        errors["display_name"] = gettext("Your name must be between 2 and 60 characters.")
+    elif names.has_control_chars(name):
+        errors["display_name"] = gettext("Your name contains characters that are not allowed.")
+    if not names.looks_like_email(address):
+        errors["email"] = gettext("Enter an e-mail address such as name@example.org.")
+    if len(password) < passwords.MIN_LENGTH:
+        errors["password"] = gettext(
+            "Your password must have at least %(min)d characters.", min=passwords.MIN_LENGTH
+        )
+    elif len(password) > passwords.MAX_LENGTH:
+        errors["password"] = gettext(
+            "Your password must have at most %(max)d characters.", max=passwords.MAX_LENGTH
+        )
+    if not errors:
+        key = names.display_name_key(name)
+        taken = db.execute(
+            select(User.email, User.display_name_key).where(
+                (User.email == address) | (User.display_name_key == key)
+            )
+        ).all()
+        if any(row.email == address for row in taken):
+            errors["email"] = gettext("An account with this e-mail address already exists.")
+        if any(row.display_name_key == key for row in taken):
+            errors["display_name"] = gettext("This name is already taken; please choose another.")
+    if errors:
+        raise FormErrors(errors)
+    user = User(
+        email=address,
+        display_name=name,
+        display_name_key=names.display_name_key(name),
+        password_hash=passwords.hash_password(password),
+        locale=locale if locale in LOCALES else "en",
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, *, email: str, password: str) -> User:
+    user = db.scalar(select(User).where(User.email == names.clean_email(email)))
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        raise FormErrors({"email": gettext("The e-mail address or password is not correct.")})
+    assert user is not None
+    return user
+
+
+def start_session(db: Session, user: User, *, now: datetime, max_age: timedelta, agent: str) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + max_age,
+            user_agent=agent[:255],
+        )
+    )
+    db.flush()
+    return token
+
+
+def end_session(db: Session, token: str) -> None:
+    db.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def resolve_viewer(db: Session, token: str | None, *, now: datetime, max_age: timedelta) -> Viewer:
+    if not token:
+        return ANONYMOUS
+    row = db.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        return ANONYMOUS
+    user_session, user = row
+    if user_session.expires_at <= now:
+        db.delete(user_session)
+        return ANONYMOUS
+    if now - user_session.last_seen_at > _TOUCH_EVERY:
+        user_session.last_seen_at = now
+        user_session.expires_at = now + max_age
+    moderated = db.scalars(
+        select(SpaceModerator.space_id).where(SpaceModerator.user_id == user.id)
+    ).all()
+    bans = db.scalars(active_bans(now).where(Ban.user_id == user.id)).all()
+    return Viewer(
+        user=Person.of(user),
+        moderated_space_ids=frozenset(moderated),
+        banned_everywhere=any(b.space_id is None for b in bans),
+        banned_space_ids=frozenset(b.space_id for b in bans if b.space_id is not None),
+    )
+
+
+def active_bans(now: datetime) -> Select[tuple[Ban]]:
+    return select(Ban).where(
+        Ban.lifted_at.is_(None),
+        Ban.starts_at <= now,
+        or_(Ban.ends_at.is_(None), Ban.ends_at > now),
+    )

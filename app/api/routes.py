@@ -1,0 +1,137 @@
+"""JSON API over the same services as the HTML pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from app.api.schemas import AttachmentOut, CommentIn, CommentOut, CommentPage, SpaceOut
+from app.comments import service as comments
+from app.comments.language import detect_language
+from app.comments.views import CommentView
+from app.db import discard_changes
+from app.errors import Forbidden, FormErrors
+from app.i18n import DEFAULT_LOCALE
+from app.spaces import service as spaces
+from app.spaces.routes import MAX_SHOWN_DEPTH
+from app.web.deps import DbDep, NowDep, SettingsDep, ViewerDep
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+def _space_out(view: spaces.SpaceView) -> SpaceOut:
+    return SpaceOut(
+        slug=view.space.slug,
+        lang=view.text.lang,
+        title=view.text.title,
+        intro_html=view.text.intro_html,
+        opens_at=view.space.opens_at,
+        closes_at=view.space.closes_at,
+        is_open=view.is_open,
+        moderators=[m.name for m in view.moderators],
+        comment_count=view.comment_count,
+    )
+
+
+def _comment_out(c: CommentView, lang: str) -> CommentOut:
+    return CommentOut(
+        id=c.id,
+        kind=c.kind,
+        number=c.number,
+        parent_id=c.parent_id,
+        depth=c.depth,
+        author=c.author_name,
+        status=c.status,
+        author_is_moderator=c.author_is_moderator,
+        lang=c.original_lang,
+        shown_lang=c.shown_lang,
+        versions=list(c.versions),
+        body_html=c.body_html,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        attachments=[
+            AttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size_bytes=a.size_bytes,
+                url=f"/{lang}/attachments/{a.id}",
+            )
+            for a in c.attachments
+        ],
+    )
+
+
+@router.get("/spaces")
+def list_spaces(
+    db: DbDep, viewer: ViewerDep, now: NowDep, lang: str = DEFAULT_LOCALE
+) -> list[SpaceOut]:
+    return [_space_out(v) for v in spaces.list_spaces(db, viewer, lang=lang, now=now)]
+
+
+@router.get("/spaces/{slug}/comments")
+def space_comments(
+    slug: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    lang: str = DEFAULT_LOCALE,
+    after: str | None = None,
+) -> CommentPage:
+    page = spaces.load_space_page(
+        db,
+        viewer,
+        slug,
+        lang=lang,
+        now=now,
+        after=after,
+        limit=settings.page_comments,
+        max_shown_depth=MAX_SHOWN_DEPTH,
+    )
+    return CommentPage(
+        space=_space_out(page.view),
+        comments=[_comment_out(c, lang) for c in page.comments],
+        next_after=page.next_after,
+    )
+
+
+@router.post("/spaces/{slug}/comments", status_code=201, response_model=None)
+def create_comment(
+    slug: str,
+    payload: CommentIn,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    lang: str = DEFAULT_LOCALE,
+) -> CommentOut | JSONResponse:
+    view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
+    if not viewer.signed_in:
+        raise Forbidden("sign-in")
+    comment_lang = payload.lang or detect_language(payload.body) or lang
+    try:
+        comment = comments.post_comment(
+            db,
+            viewer,
+            view.space,
+            body=payload.body,
+            lang=comment_lang,
+            parent_id=payload.parent_id,
+            named_consent=payload.named_consent,
+            now=now,
+            max_chars=settings.max_comment_chars,
+        )
+    except FormErrors as exc:
+        discard_changes(db)
+        return JSONResponse({"errors": exc.errors}, status_code=422)
+    created = comments.comment_view(
+        db,
+        viewer,
+        comment.id,
+        space=view.space,
+        moderator_ids=view.moderator_ids,
+        ui_lang=lang,
+        max_shown_depth=MAX_SHOWN_DEPTH,
+    )
+    return _comment_out(created, lang)

@@ -1,0 +1,119 @@
+"""Attaching position papers to comments and handing them back out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.attachments import storage
+from app.attachments.validation import UnsupportedFile, sniff_document
+from app.comments.service import get_comment
+from app.errors import Forbidden, FormErrors, NotFound
+from app.i18n import gettext
+from app.models import Attachment, Comment, Space
+from app.policy import Viewer
+
+MAX_PER_COMMENT = 5
+_UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
+
+
+def safe_filename(raw: str, extension: str) -> str:
+    """A display name for the download: no paths, no control characters, right extension."""
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = _UNSAFE.sub("_", stem).strip(" ._")[:120] or "document"
+    return f"{stem}.{extension}"
+
+
+def validate_upload(data: bytes, *, max_bytes: int) -> tuple[str, str]:
+    """(content type, extension) of an acceptable file, or a translated FormErrors."""
+    if not data:
+        raise FormErrors({"attachment": gettext("The file is empty.")})
+    if len(data) > max_bytes:
+        raise FormErrors(
+            {
+                "attachment": gettext(
+                    "The file is too large: the limit is %(size)s MB.",
+                    size=f"{max_bytes / 1_048_576:g}",
+                )
+            }
+        )
+    try:
+        sniffed = sniff_document(data)
+    except UnsupportedFile as exc:
+        raise FormErrors(
+            {
+                "attachment": gettext(
+                    "Only PDF, Word (DOCX) and OpenDocument (ODT) files are accepted."
+                )
+            }
+        ) from exc
+    return sniffed.content_type, sniffed.extension
+
+
+def attach(
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    space: Space,
+    *,
+    data: bytes,
+    filename: str,
+    upload_dir: Path,
+    max_bytes: int,
+    now: datetime,
+    existing_count: int = 0,
+) -> Attachment:
+    if not policy.can_edit(viewer, comment, space, now):
+        raise Forbidden(gettext("You can only attach files to your own comments."))
+    if existing_count >= MAX_PER_COMMENT:
+        raise FormErrors(
+            {
+                "attachment": gettext(
+                    "A comment can carry at most %(max)d files.", max=MAX_PER_COMMENT
+                )
+            }
+        )
+    content_type, extension = validate_upload(data, max_bytes=max_bytes)
+    assert viewer.user is not None
+    stored_name = storage.new_name()
+    storage.write(upload_dir, stored_name, data)
+    attachment = Attachment(
+        comment_id=comment.id,
+        uploader_id=viewer.user.id,
+        stored_name=stored_name,
+        filename=safe_filename(filename or "", extension),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=now,
+    )
+    db.add(attachment)
+    db.flush()
+    return attachment
+
+
+def for_download(
+    db: Session, viewer: Viewer, attachment_id: int, upload_dir: Path
+) -> tuple[Attachment, Path]:
+    attachment = db.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound
+    get_comment(db, viewer, attachment.comment_id)  # the file is as visible as its comment
+    path = storage.path_for(upload_dir, attachment.stored_name)
+    if not path.exists():
+        raise NotFound
+    return attachment, path
+
+
+def count_for(db: Session, comment_id: int) -> int:
+    return (
+        db.scalar(select(func.count(Attachment.id)).where(Attachment.comment_id == comment_id)) or 0
+    )

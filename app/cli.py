@@ -1,0 +1,111 @@
+"""`roundtable` / `python -m app`: migrate, create an admin, load demo data, serve."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.db import create_db_engine, make_session_factory, transaction
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = create_db_engine(get_settings().resolved_database_url)
+    try:
+        with transaction(make_session_factory(engine)) as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Roundtable: moderated consultation spaces."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.resolved_database_url)
+    click.echo(f"Database is up to date ({_safe_url(settings.resolved_database_url)}).")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, display_name: str, password_stdin: bool) -> None:
+    """Create an administrator account (or make an existing account one)."""
+    from app.accounts import service
+    from app.errors import FormErrors
+    from app.models import User
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session() as db:
+        user = db.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            try:
+                user = service.register(
+                    db, display_name=display_name, email=email, password=password, locale="en"
+                )
+            except FormErrors as exc:
+                raise click.ClickException("; ".join(exc.errors.values())) from exc
+        user.is_admin = True
+    click.echo(f"{user.display_name} <{user.email}> is an administrator.")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo consultations (skips those already present)."""
+    from app.demo.loader import DEMO_PASSWORD, load_demo
+
+    with _session() as db:
+        created = load_demo(db, now=datetime.now(UTC))
+    if created:
+        click.echo(f"Loaded demo spaces: {', '.join(created)}.")
+        click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}.")
+    else:
+        click.echo("Demo spaces are already loaded.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Select builders for reading comments: a fixed number of statements per page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
+
+from app.models import Attachment, Comment, CommentTranslation, User
+from app.models.comments import KIND_COMMENT, KIND_QUESTION
+
+_Parent = aliased(Comment)
+_ParentAuthor = aliased(User)
+
+
+def comment_rows() -> Select:  # type: ignore[type-arg]
+    """Comments with their author's and their parent's author's names, in thread order."""
+    return (
+        select(
+            Comment.id,
+            Comment.space_id,
+            Comment.author_id,
+            Comment.parent_id,
+            Comment.path,
+            Comment.kind,
+            Comment.number,
+            Comment.lang,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.edited_at,
+            Comment.status,
+            Comment.moderated_at,
+            Comment.moderation_reason,
+            Comment.pinned,
+            Comment.named_consent,
+            User.display_name.label("author_name"),
+            _Parent.author_id.label("parent_author_id"),
+            _Parent.named_consent.label("parent_named_consent"),
+            _ParentAuthor.display_name.label("parent_author_name"),
+        )
+        .join(User, User.id == Comment.author_id)
+        .outerjoin(_Parent, _Parent.id == Comment.parent_id)
+        .outerjoin(_ParentAuthor, _ParentAuthor.id == _Parent.author_id)
+        .order_by(Comment.path)
+    )
+
+
+# Sorts after every path character (digits and "."), closing a subtree's range.
+_PATH_END = "~"
+
+
+def space_chunk(space_id: int, after: str | None, limit: int, within: str | None = None) -> Select:  # type: ignore[type-arg]
+    """The next `limit` comments in thread order, optionally inside one subtree."""
+    query = comment_rows().where(Comment.space_id == space_id)
+    if within:
+        query = query.where(Comment.path >= within, Comment.path < within + _PATH_END)
+    if after:
+        query = query.where(Comment.path > after)
+    return query.limit(limit)
+
+
+def translations_for(comment_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+    return select(
+        CommentTranslation.comment_id, CommentTranslation.lang, CommentTranslation.body_html
+    ).where(CommentTranslation.comment_id.in_(comment_ids))
+
+
+def attachments_for(comment_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+    return (
+        select(
+            Attachment.id,
+            Attachment.comment_id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size_bytes,
+        )
+        .where(Attachment.comment_id.in_(comment_ids))
+        .order_by(Attachment.id)
+    )
+
+
+def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
+    """Every question of a space with the texts it has, for the page's contents list."""
+    return (
+        select(
+            Comment.id,
+            Comment.number,
+            Comment.lang,
+            Comment.body_md,
+            CommentTranslation.lang.label("t_lang"),
+            CommentTranslation.body_md.label("t_body_md"),
+        )
+        .outerjoin(CommentTranslation, CommentTranslation.comment_id == Comment.id)
+        .where(Comment.space_id == space_id, Comment.kind == KIND_QUESTION)
+        .order_by(Comment.path)
+    )
+
+
+def comment_count(space_id: int) -> Select:  # type: ignore[type-arg]
+    return select(func.count(Comment.id)).where(
+        Comment.space_id == space_id, Comment.kind == KIND_COMMENT
+    )
+
+
+def next_question_number(space_id: int) -> Select:  # type: ignore[type-arg]
+    return select(func.coalesce(func.max(Comment.number), 0) + 1).where(
+        Comment.space_id == space_id, Comment.kind == KIND_QUESTION
+    )
+
+
+def locked_paths(space_id: int) -> Select:  # type: ignore[type-arg]
+    """Paths of the locked threads of a space (few), to mark their replies locked."""
+    return select(Comment.path).where(Comment.space_id == space_id, Comment.locked.is_(True))

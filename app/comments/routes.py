@@ -1,0 +1,372 @@
+"""Posting, replying, editing and translating comments: HTML pages and htmx fragments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from app import policy
+from app.comments import contributions, service
+from app.comments.language import detect_language
+from app.comments.views import CommentView
+from app.db import discard_changes
+from app.errors import Forbidden, FormErrors
+from app.i18n import LOCALES
+from app.spaces import service as spaces
+from app.spaces.routes import MAX_SHOWN_DEPTH
+from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.htmx import is_htmx, redirect
+
+router = APIRouter()
+
+
+def _read_upload(upload: UploadFile | None, max_bytes: int) -> contributions.Upload | None:
+    if upload is None or not upload.filename:
+        return None
+    # Read one byte past the limit: enough to know it is too big, never the whole file.
+    return contributions.Upload(upload.file.read(max_bytes + 1), upload.filename)
+
+
+def _flat(
+    db: DbDep,
+    viewer: ViewerDep,
+    comment_id: int,
+    space_view: spaces.SpaceView,
+    lang: str,
+    wanted: str | None = None,
+) -> CommentView:
+    """A comment drawn on its own, outside its thread (reply and permalink pages)."""
+    return service.comment_view(
+        db,
+        viewer,
+        comment_id,
+        space=space_view.space,
+        moderator_ids=space_view.moderator_ids,
+        ui_lang=lang,
+        max_shown_depth=0,
+        wanted_lang=wanted,
+    )
+
+
+def _card(
+    request: Request,
+    render: RenderDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    comment_id: int,
+    lang: str,
+    space_view: spaces.SpaceView,
+    *,
+    template: str = "comments/_card.html",
+    wanted: str | None = None,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    view = service.comment_view(
+        db,
+        viewer,
+        comment_id,
+        space=space_view.space,
+        moderator_ids=space_view.moderator_ids,
+        ui_lang=lang,
+        max_shown_depth=space_view.space.max_shown_depth,
+        wanted_lang=wanted,
+    )
+    return render(
+        request,
+        template,
+        {"c": view, "space_view": space_view, **(extra or {})},
+        status_code=status_code,
+    )
+
+
+@router.post("/{lang}/spaces/{slug}/comments", name="post_comment")
+def post_comment(
+    request: Request,
+    lang: LangDep,
+    slug: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+    body: Annotated[str, Form()] = "",
+    comment_lang: Annotated[str, Form(alias="lang")] = "",
+    parent_id: Annotated[int | None, Form()] = None,
+    attachment: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
+    if not viewer.signed_in:
+        raise Forbidden("sign-in")
+    parent = service.get_comment(db, viewer, parent_id) if parent_id is not None else None
+    form = {"body": body, "lang": comment_lang or lang, "parent_id": parent_id}
+    try:
+        comment = contributions.post(
+            db,
+            viewer,
+            space_view.space,
+            body=body,
+            lang=comment_lang or lang,
+            parent_id=parent_id,
+            upload=_read_upload(attachment, settings.max_upload_bytes),
+            settings=settings,
+            now=now,
+        )
+    except FormErrors as exc:
+        discard_changes(db)
+        context = {"space_view": space_view, "form": form, "errors": exc.errors, "parent": parent}
+        if is_htmx(request):
+            headers = {} if parent else {"HX-Retarget": "#post-form", "HX-Reswap": "outerHTML"}
+            return render(request, "comments/_form.html", context, status_code=422, headers=headers)
+        if parent is not None:
+            context["parent_view"] = _flat(db, viewer, parent.id, space_view, lang)
+        return render(request, "comments/compose.html", context, status_code=422)
+    if is_htmx(request):
+        return _card(
+            request,
+            render,
+            db,
+            viewer,
+            comment.id,
+            lang,
+            space_view,
+            template="comments/_posted.html",
+            extra={"parent": parent},
+        )
+    # The thread it belongs to, where it is sure to be on the first screen even in a
+    # space with thousands of comments.
+    thread = comment.parent_id or comment.id
+    return redirect(request, f"/{lang}/comments/{thread}?posted={comment.id}#c-{comment.id}")
+
+
+@router.get("/{lang}/comments/{comment_id}", name="comment")
+def comment_page(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+    v: str | None = None,
+    after: str | None = None,
+    posted: int | None = None,
+) -> Response:
+    """A comment with the replies below it; under htmx, just the card (or the next chunk)."""
+    comment = service.get_comment(db, viewer, comment_id)
+    if is_htmx(request) and not after:
+        space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
+        return _card(
+            request,
+            render,
+            db,
+            viewer,
+            comment_id,
+            lang,
+            space_view,
+            wanted=v if v in LOCALES else None,
+        )
+    page = spaces.load_thread_page(
+        db,
+        viewer,
+        comment,
+        lang=lang,
+        now=now,
+        after=after or None,
+        limit=settings.page_comments,
+        max_shown_depth=MAX_SHOWN_DEPTH,
+    )
+    context = {
+        "page": page,
+        "space_view": page.view,
+        "more_url": f"/{lang}/comments/{comment_id}",
+        "posted": posted,
+    }
+    if is_htmx(request):
+        return render(request, "spaces/_chunk.html", context)
+    if v in LOCALES and page.comments and not after:
+        page.comments[0] = _flat(db, viewer, comment_id, page.view, lang, wanted=v)
+    return render(request, "comments/permalink.html", context)
+
+
+@router.get("/{lang}/comments/{comment_id}/reply", name="reply")
+def reply_form(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    parent = service.get_comment(db, viewer, comment_id)
+    space_view = spaces.space_of(db, viewer, parent.space_id, lang=lang, now=now)
+    context: dict[str, Any] = {
+        "space_view": space_view,
+        "parent": parent,
+        "errors": {},
+        "form": {"body": "", "lang": lang, "parent_id": parent.id},
+    }
+    if is_htmx(request):
+        return render(request, "comments/_form.html", context)
+    context["parent_view"] = _flat(db, viewer, parent.id, space_view, lang)
+    return render(request, "comments/compose.html", context)
+
+
+@router.api_route("/{lang}/comments/{comment_id}/edit", methods=["GET", "POST"], name="edit")
+def edit(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+    body: Annotated[str | None, Form()] = None,
+    comment_lang: Annotated[str | None, Form(alias="lang")] = None,
+    attachment: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    comment = service.get_comment(db, viewer, comment_id)
+    space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
+    space = space_view.space
+    if not policy.can_edit(viewer, comment, space, now):
+        raise Forbidden("edit")
+    form = {"body": comment.body_md if body is None else body, "lang": comment_lang or comment.lang}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            contributions.edit(
+                db,
+                viewer,
+                comment,
+                space,
+                body=form["body"],
+                lang=form["lang"],
+                upload=_read_upload(attachment, settings.max_upload_bytes),
+                settings=settings,
+                now=now,
+            )
+        except FormErrors as exc:
+            discard_changes(db)
+            errors = exc.errors
+        else:
+            if is_htmx(request):
+                return _card(request, render, db, viewer, comment.id, lang, space_view)
+            return redirect(request, f"/{lang}/spaces/{space.slug}#c-{comment.id}")
+    context = {"space_view": space_view, "comment": comment, "form": form, "errors": errors}
+    template = "comments/_edit_form.html" if is_htmx(request) else "comments/edit.html"
+    return render(request, template, context, status_code=422 if errors else 200)
+
+
+@router.api_route(
+    "/{lang}/comments/{comment_id}/translate", methods=["GET", "POST"], name="translate"
+)
+def translate(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+    body: Annotated[str | None, Form()] = None,
+    target_lang: Annotated[str | None, Form(alias="lang")] = None,
+    to: str | None = None,
+) -> Response:
+    comment = service.get_comment(db, viewer, comment_id)
+    space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
+    space = space_view.space
+    if not policy.can_translate(viewer, comment, space, now):
+        raise Forbidden("translate")
+    choices = [code for code in space.language_list if code != comment.lang]
+    chosen = target_lang or to or (lang if lang in choices else (choices[0] if choices else ""))
+    existing = service.translation_text(db, comment.id, chosen)
+    form = {"body": existing if body is None else body, "lang": chosen}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            service.save_translation(
+                db,
+                viewer,
+                comment,
+                space,
+                lang=chosen,
+                body=form["body"],
+                now=now,
+                max_chars=settings.max_comment_chars,
+            )
+        except FormErrors as exc:
+            discard_changes(db)
+            errors = exc.errors
+        else:
+            if is_htmx(request):
+                return _card(
+                    request, render, db, viewer, comment.id, lang, space_view, wanted=chosen
+                )
+            return redirect(request, f"/{lang}/comments/{comment.id}?v={chosen}")
+    context = {
+        "space_view": space_view,
+        "comment": comment,
+        "form": form,
+        "errors": errors,
+        "choices": choices,
+    }
+    template = "comments/_translate_form.html" if is_htmx(request) else "comments/translate.html"
+    return render(request, template, context, status_code=422 if errors else 200)
+
+
+@router.get("/{lang}/comments/{comment_id}/history", name="history")
+def history(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    comment = service.get_comment(db, viewer, comment_id)
+    versions = service.history(db, viewer, comment)
+    space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
+    return render(
+        request,
+        "comments/history.html",
+        {"space_view": space_view, "comment": comment, "versions": versions},
+    )
+
+
+@router.post("/{lang}/language-hint", name="language_hint")
+def language_hint(
+    request: Request,
+    lang: LangDep,
+    render: RenderDep,
+    body: Annotated[str, Form()] = "",
+    form_id: Annotated[str, Form()] = "",
+    chosen: Annotated[str, Form(alias="lang")] = "",
+) -> Response:
+    detected = detect_language(body[:5000])
+    return render(
+        request,
+        "comments/_lang_hint.html",
+        {"detected": detected, "chosen": chosen, "form_id": form_id},
+    )
+
+
+@router.get("/{lang}/language-select", name="language_select")
+def language_select(
+    request: Request,
+    lang: LangDep,
+    render: RenderDep,
+    form_id: str = "",
+    pick: str = "",
+) -> Response:
+    return render(
+        request,
+        "comments/_lang_select.html",
+        {"form_id": form_id, "selected": pick if pick in LOCALES else lang, "choices": LOCALES},
+    )

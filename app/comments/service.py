@@ -1,0 +1,368 @@
+"""Posting, editing and translating comments and questions: the rules live here."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.comments import queries, threading
+from app.comments.views import CommentView, ViewContext, build_views
+from app.errors import Forbidden, FormErrors, NotFound
+from app.i18n import gettext, language_name
+from app.markup import render_markdown
+from app.models import Comment, CommentRevision, CommentTranslation, Space
+from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
+from app.policy import Viewer
+
+
+def clean_body(raw: str, *, max_chars: int, field: str = "body") -> str:
+    """NFC-normalised text with unified line ends, or a translated error."""
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise FormErrors({field: gettext("Write something before posting.")})
+    if len(text) > max_chars:
+        raise FormErrors(
+            {
+                field: gettext(
+                    "This text has %(count)d characters; the limit is %(max)d.",
+                    count=len(text),
+                    max=max_chars,
+                )
+            }
+        )
+    if "\x00" in text:
+        raise FormErrors({field: gettext("This text contains characters that are not allowed.")})
+    return text
+
+
+def _check_lang(space: Space, lang: str, field: str = "lang") -> None:
+    if lang not in space.language_list:
+        names = ", ".join(language_name(code) for code in space.language_list)
+        raise FormErrors(
+            {field: gettext("Choose one of this space's languages: %(names)s.", names=names)}
+        )
+
+
+def _check_can_post(viewer: Viewer, space: Space, now: datetime) -> None:
+    if not viewer.signed_in:
+        raise Forbidden(gettext("Sign in to take part in the discussion."))
+    if viewer.banned_from(space.id) and not viewer.moderates(space.id):
+        raise FormErrors({"body": gettext("Your account is suspended from posting here.")})
+    if not policy.can_post(viewer, space, now):
+        raise FormErrors({"body": gettext("This space is closed: it no longer accepts comments.")})
+
+
+def thread_is_locked(db: Session, comment: Comment) -> bool:
+    """Whether this comment or any comment above it was locked by a moderator."""
+    return (
+        db.scalar(
+            select(Comment.id).where(
+                Comment.space_id == comment.space_id,
+                Comment.path.in_(threading.ancestor_paths(comment.path)),
+                Comment.locked.is_(True),
+            )
+        )
+        is not None
+    )
+
+
+def get_comment(db: Session, viewer: Viewer, comment_id: int) -> Comment:
+    query = policy.visible_comments(select(Comment).where(Comment.id == comment_id), viewer)
+    comment = db.scalar(query)
+    if comment is None:
+        raise NotFound
+    return comment
+
+
+def post_comment(
+    db: Session,
+    viewer: Viewer,
+    space: Space,
+    *,
+    body: str,
+    lang: str,
+    parent_id: int | None,
+    now: datetime,
+    max_chars: int,
+    named_consent: bool = False,
+) -> Comment:
+    _check_can_post(viewer, space, now)
+    text = clean_body(body, max_chars=max_chars)
+    _check_lang(space, lang)
+    parent: Comment | None = None
+    if parent_id is not None:
+        parent = get_comment(db, viewer, parent_id)
+        if parent.space_id != space.id:
+            raise NotFound
+        if threading.depth_of(parent.path) + 1 > threading.MAX_DEPTH:
+            raise FormErrors({"body": gettext("This thread is too deep to reply further here.")})
+        if not policy.can_reply(viewer, space, now, thread_locked=thread_is_locked(db, parent)):
+            raise FormErrors({"body": gettext("This thread is locked: it takes no new replies.")})
+    assert viewer.user is not None
+    comment = Comment(
+        space_id=space.id,
+        author_id=viewer.user.id,
+        parent_id=parent.id if parent else None,
+        kind=KIND_COMMENT,
+        lang=lang,
+        body_md=text,
+        body_html=render_markdown(text),
+        created_at=now,
+        path="",  # set below, once the id is known
+        status=STATUS_PENDING if policy.needs_review(viewer, space) else STATUS_PUBLISHED,
+        named_consent=named_consent,
+    )
+    db.add(comment)
+    db.flush()
+    comment.path = (
+        threading.child_path(parent.path, comment.id)
+        if parent
+        else threading.root_path(is_question=False, number=None, comment_id=comment.id)
+    )
+    comment.depth = threading.depth_of(comment.path)
+    db.flush()
+    return comment
+
+
+def ask_question(
+    db: Session,
+    viewer: Viewer,
+    space: Space,
+    *,
+    text: str,
+    lang: str,
+    translations: dict[str, str] | None = None,
+    now: datetime,
+    max_chars: int,
+) -> Comment:
+    """A moderator's numbered discussion question, optionally with its other languages."""
+    if not policy.can_ask_question(viewer, space):
+        raise Forbidden(gettext("Only the space's moderators can post discussion questions."))
+    body = clean_body(text, max_chars=max_chars)
+    _check_lang(space, lang)
+    assert viewer.user is not None
+    number = db.scalar(queries.next_question_number(space.id)) or 1
+    question = Comment(
+        space_id=space.id,
+        author_id=viewer.user.id,
+        kind=KIND_QUESTION,
+        number=number,
+        lang=lang,
+        body_md=body,
+        body_html=render_markdown(body),
+        created_at=now,
+        path=threading.root_path(is_question=True, number=number, comment_id=0),
+        depth=0,
+        status=STATUS_PUBLISHED,
+    )
+    db.add(question)
+    db.flush()
+    for other_lang, other_text in (translations or {}).items():
+        if other_lang != lang:
+            save_translation(
+                db,
+                viewer,
+                question,
+                space,
+                lang=other_lang,
+                body=other_text,
+                now=now,
+                max_chars=max_chars,
+            )
+    return question
+
+
+def _keep_revision(
+    db: Session,
+    comment: Comment,
+    *,
+    lang: str,
+    body_md: str,
+    body_html: str,
+    written_at: datetime,
+    editor_id: int,
+    now: datetime,
+) -> None:
+    db.add(
+        CommentRevision(
+            comment_id=comment.id,
+            lang=lang,
+            body_md=body_md,
+            body_html=body_html,
+            written_at=written_at,
+            replaced_at=now,
+            editor_id=editor_id,
+        )
+    )
+
+
+def edit_comment(
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    space: Space,
+    *,
+    body: str,
+    lang: str,
+    now: datetime,
+    max_chars: int,
+) -> Comment:
+    if not policy.can_edit(viewer, comment, space, now):
+        raise Forbidden(gettext("You can only edit your own comments while the space is open."))
+    text = clean_body(body, max_chars=max_chars)
+    _check_lang(space, lang)
+    if lang != comment.lang:
+        clash = db.get(CommentTranslation, (comment.id, lang))
+        if clash is not None:
+            raise FormErrors(
+                {"lang": gettext("This comment already has a translation in that language.")}
+            )
+    if text == comment.body_md and lang == comment.lang:
+        return comment
+    assert viewer.user is not None
+    _keep_revision(
+        db,
+        comment,
+        lang=comment.lang,
+        body_md=comment.body_md,
+        body_html=comment.body_html,
+        written_at=comment.edited_at or comment.created_at,
+        editor_id=viewer.user.id,
+        now=now,
+    )
+    comment.body_md = text
+    comment.body_html = render_markdown(text)
+    comment.lang = lang
+    comment.edited_at = now
+    comment.version += 1
+    db.flush()
+    return comment
+
+
+def save_translation(
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    space: Space,
+    *,
+    lang: str,
+    body: str,
+    now: datetime,
+    max_chars: int,
+) -> CommentTranslation:
+    """Add or replace the author's own version of a comment in another language."""
+    if not policy.can_translate(viewer, comment, space, now):
+        raise Forbidden(
+            gettext("You can only translate your own comments while the space is open.")
+        )
+    text = clean_body(body, max_chars=max_chars)
+    _check_lang(space, lang)
+    if lang == comment.lang:
+        raise FormErrors({"lang": gettext("Choose a language other than the original's.")})
+    assert viewer.user is not None
+    existing = db.get(CommentTranslation, (comment.id, lang))
+    if existing is None:
+        existing = CommentTranslation(
+            comment_id=comment.id,
+            lang=lang,
+            body_md=text,
+            body_html=render_markdown(text),
+            created_at=now,
+        )
+        db.add(existing)
+    elif existing.body_md != text:
+        _keep_revision(
+            db,
+            comment,
+            lang=lang,
+            body_md=existing.body_md,
+            body_html=existing.body_html,
+            written_at=existing.edited_at or existing.created_at,
+            editor_id=viewer.user.id,
+            now=now,
+        )
+        existing.body_md = text
+        existing.body_html = render_markdown(text)
+        existing.edited_at = now
+    db.flush()
+    return existing
+
+
+@dataclass(frozen=True)
+class Version:
+    lang: str
+    body_md: str
+    body_html: str
+    written_at: datetime
+    current: bool
+
+
+def history(db: Session, viewer: Viewer, comment: Comment) -> list[Version]:
+    """Every text the comment has had, newest first, for its author and moderators."""
+    if not policy.can_view_history(viewer, comment):
+        raise NotFound
+    versions = [
+        Version(
+            comment.lang,
+            comment.body_md,
+            comment.body_html,
+            comment.edited_at or comment.created_at,
+            current=True,
+        )
+    ]
+    for t in db.scalars(
+        select(CommentTranslation).where(CommentTranslation.comment_id == comment.id)
+    ):
+        versions.append(Version(t.lang, t.body_md, t.body_html, t.edited_at or t.created_at, True))
+    for r in db.scalars(
+        select(CommentRevision)
+        .where(CommentRevision.comment_id == comment.id)
+        .order_by(CommentRevision.id)
+    ):
+        versions.append(Version(r.lang, r.body_md, r.body_html, r.written_at, current=False))
+    return sorted(versions, key=lambda v: (v.written_at, v.current), reverse=True)
+
+
+def comment_view(
+    db: Session,
+    viewer: Viewer,
+    comment_id: int,
+    *,
+    space: Space,
+    moderator_ids: frozenset[int],
+    ui_lang: str,
+    max_shown_depth: int,
+    wanted_lang: str | None = None,
+) -> CommentView:
+    """One comment drawn exactly as on its space page (used by fragments and permalinks)."""
+    query = policy.visible_comments(queries.comment_rows().where(Comment.id == comment_id), viewer)
+    rows = db.execute(query).all()
+    if not rows:
+        raise NotFound
+    ids = [comment_id]
+    ctx = ViewContext(
+        viewer=viewer,
+        space=space,
+        moderator_ids=moderator_ids,
+        ui_lang=ui_lang,
+        max_shown_depth=max_shown_depth,
+        locked_paths=tuple(db.scalars(queries.locked_paths(space.id))),
+    )
+    views = build_views(
+        rows,
+        db.execute(queries.translations_for(ids)).all(),
+        db.execute(queries.attachments_for(ids)).all(),
+        ctx,
+        wanted={comment_id: wanted_lang} if wanted_lang else None,
+    )
+    return views[0]
+
+
+def translation_text(db: Session, comment_id: int, lang: str) -> str:
+    existing = db.get(CommentTranslation, (comment_id, lang)) if lang else None
+    return existing.body_md if existing else ""

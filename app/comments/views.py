@@ -1,0 +1,156 @@
+"""What a page needs to draw a comment: plain data, built from query rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app import policy
+from app.comments import threading
+from app.models import Space
+from app.models.comments import KIND_QUESTION, STATUS_HIDDEN, STATUS_PUBLISHED
+from app.policy import Viewer
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
+@dataclass
+class CommentView:
+    id: int
+    space_id: int
+    author_id: int
+    parent_id: int | None
+    kind: str
+    number: int | None
+    depth: int
+    shown_depth: int
+    author_name: str | None  # None: not named, under the space's attribution rule
+    author_is_moderator: bool
+    parent_author_name: str | None
+    parent_named: bool
+    created_at: datetime
+    edited_at: datetime | None
+    original_lang: str
+    shown_lang: str
+    body_html: str
+    versions: tuple[str, ...]  # original language first, then the author's translations
+    status: str = STATUS_PUBLISHED
+    placeholder: bool = False  # hidden from this viewer: drawn as "removed" only
+    moderated_at: datetime | None = None
+    moderation_reason: str = ""
+    pinned: bool = False
+    thread_locked: bool = False
+    attachments: list[AttachmentView] = field(default_factory=list)
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == KIND_QUESTION
+
+    @property
+    def is_translation_shown(self) -> bool:
+        return self.shown_lang != self.original_lang
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """Who is looking, at which space, in which language, and how deep to draw."""
+
+    viewer: Viewer
+    space: Space
+    moderator_ids: frozenset[int]
+    ui_lang: str
+    max_shown_depth: int
+    base_depth: int = 0
+    locked_paths: tuple[str, ...] = ()
+
+
+def choose_version(original_lang: str, available: set[str], wanted: str | None, ui: str) -> str:
+    """Which text to show: the one asked for, else the reader's language, else the original."""
+    for candidate in (wanted, ui):
+        if candidate and (candidate == original_lang or candidate in available):
+            return candidate
+    return original_lang
+
+
+def _named(ctx: ViewContext, author_id: int | None, consent: bool | None) -> bool:
+    if author_id is None:
+        return False
+    return policy.may_name(
+        ctx.viewer,
+        ctx.space,
+        author_id=author_id,
+        author_is_moderator=author_id in ctx.moderator_ids,
+        named_consent=bool(consent),
+    )
+
+
+def build_views(
+    rows: Sequence[Any],
+    translations: Iterable[Any],
+    attachments: Iterable[Any],
+    ctx: ViewContext,
+    *,
+    wanted: dict[int, str] | None = None,
+) -> list[CommentView]:
+    """Join comment rows with their translations and files, in the rows' order."""
+    texts: dict[int, dict[str, str]] = defaultdict(dict)
+    for t in translations:
+        texts[t.comment_id][t.lang] = t.body_html
+    files: dict[int, list[AttachmentView]] = defaultdict(list)
+    for a in attachments:
+        files[a.comment_id].append(
+            AttachmentView(
+                id=a.id, filename=a.filename, content_type=a.content_type, size_bytes=a.size_bytes
+            )
+        )
+    views: list[CommentView] = []
+    for row in rows:
+        depth = threading.depth_of(row.path)
+        placeholder = row.status == STATUS_HIDDEN and not policy.can_see_content(ctx.viewer, row)
+        own = {} if placeholder else texts.get(row.id, {})
+        shown = choose_version(row.lang, set(own), (wanted or {}).get(row.id), ctx.ui_lang)
+        body = row.body_html if shown == row.lang else own[shown]
+        parent_named = _named(ctx, row.parent_author_id, row.parent_named_consent)
+        views.append(
+            CommentView(
+                id=row.id,
+                space_id=row.space_id,
+                author_id=row.author_id,
+                parent_id=row.parent_id,
+                kind=row.kind,
+                number=row.number,
+                depth=depth,
+                shown_depth=max(0, min(depth - ctx.base_depth, ctx.max_shown_depth)),
+                author_name=(
+                    row.author_name
+                    if not placeholder and _named(ctx, row.author_id, row.named_consent)
+                    else None
+                ),
+                author_is_moderator=row.author_id in ctx.moderator_ids,
+                parent_author_name=row.parent_author_name if parent_named else None,
+                parent_named=parent_named,
+                created_at=row.created_at,
+                edited_at=row.edited_at,
+                original_lang=row.lang,
+                shown_lang=shown,
+                body_html="" if placeholder else body,
+                versions=(row.lang, *sorted(own)),
+                status=row.status,
+                placeholder=placeholder,
+                moderated_at=row.moderated_at,
+                moderation_reason=row.moderation_reason if not placeholder else "",
+                pinned=row.pinned,
+                thread_locked=any(row.path.startswith(p) for p in ctx.locked_paths),
+                attachments=[] if placeholder else files.get(row.id, []),
+            )
+        )
+    return views

@@ -1,0 +1,43 @@
+"""create_app(): settings, middleware, feature routers, static files, error pages. Wiring only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.accounts.routes import router as accounts_router
+from app.api.routes import router as api_router
+from app.attachments.routes import router as attachments_router
+from app.comments.routes import router as comments_router
+from app.config import Settings, get_settings
+from app.db import create_db_engine, make_session_factory
+from app.spaces.routes import router as spaces_router
+from app.web.errors import install_error_handlers
+from app.web.locale import LocaleMiddleware
+from app.web.templates import Renderer, build_templates
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Roundtable", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+    )
+    engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.renderer = Renderer(build_templates())
+
+    app.add_middleware(LocaleMiddleware, default=settings.default_locale)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_router)
+    app.include_router(spaces_router)
+    app.include_router(accounts_router)
+    app.include_router(comments_router)
+    app.include_router(attachments_router)
+    install_error_handlers(app)
+    return app

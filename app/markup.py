@@ -1,0 +1,52 @@
+"""Markdown written by people, turned into HTML that is safe to store and serve."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Raw HTML is escaped by the parser; the sanitiser below is the second wall.
+_parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_parser.disable("image")  # images would load third-party content into every reader's page
+
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _render(source: str) -> str:
+    tokens = _parser.parse(source)
+    for token in tokens:
+        # A comment lives under the page's own h1/h2: its headings start at h3.
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+    return _parser.renderer.render(tokens, _parser.options, {})
+
+
+def render_markdown(source: str) -> str:
+    """Safe HTML for a comment, translation, question or space text."""
+    html = _render(source)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    )

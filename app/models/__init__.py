@@ -1,0 +1,26 @@
+"""All mapped classes, imported here so metadata is complete for Alembic."""
+
+from app.models.accounts import User, UserSession
+from app.models.base import Base
+from app.models.comments import Attachment, Comment, CommentRevision, CommentTranslation
+from app.models.moderation import Ban, Flag, ModerationEvent
+from app.models.notifications import Follow, OutboxMessage
+from app.models.spaces import Space, SpaceModerator, SpaceText
+
+__all__ = [
+    "Attachment",
+    "Ban",
+    "Base",
+    "Comment",
+    "CommentRevision",
+    "CommentTranslation",
+    "Flag",
+    "Follow",
+    "ModerationEvent",
+    "OutboxMessage",
+    "Space",
+    "SpaceModerator",
+    "SpaceText",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,92 @@
+"""The audit trail: one append-only event per moderation action, in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.models import ModerationEvent, User
+from app.policy import Viewer
+
+# Actions, as stored; the transparency page counts them.
+HIDE = "hide"
+AUTO_HIDE = "auto-hide"
+RESTORE = "restore"
+APPROVE = "approve"
+REJECT = "reject"
+DISMISS_FLAGS = "dismiss-flags"
+PIN = "pin"
+UNPIN = "unpin"
+LOCK = "lock"
+UNLOCK = "unlock"
+MOVE = "move"
+CLOSE_SPACE = "close-space"
+BAN = "ban"
+LIFT_BAN = "lift-ban"
+ACTIONS = (
+    HIDE,
+    AUTO_HIDE,
+    RESTORE,
+    APPROVE,
+    REJECT,
+    DISMISS_FLAGS,
+    PIN,
+    UNPIN,
+    LOCK,
+    UNLOCK,
+    MOVE,
+    CLOSE_SPACE,
+    BAN,
+    LIFT_BAN,
+)
+
+
+def record(
+    db: Session,
+    viewer: Viewer | None,
+    action: str,
+    *,
+    target_type: str,
+    target_id: int,
+    space_id: int | None,
+    reason: str = "",
+    now: datetime,
+) -> ModerationEvent:
+    event = ModerationEvent(
+        space_id=space_id,
+        actor_id=viewer.user_id if viewer else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        created_at=now,
+    )
+    db.add(event)
+    return event
+
+
+def events(space_id: int | None, *, action: str | None = None, limit: int = 200) -> Select:  # type: ignore[type-arg]
+    """Newest first, with the actor's name; all spaces when space_id is None."""
+    query = (
+        select(ModerationEvent, User.display_name.label("actor_name"))
+        .outerjoin(User, User.id == ModerationEvent.actor_id)
+        .order_by(ModerationEvent.created_at.desc(), ModerationEvent.id.desc())
+        .limit(limit)
+    )
+    if space_id is not None:
+        query = query.where(ModerationEvent.space_id == space_id)
+    if action:
+        query = query.where(ModerationEvent.action == action)
+    return query
+
+
+def counts(space_id: int) -> Select:  # type: ignore[type-arg]
+    """Actions and reasons counted, for the public transparency page (no names)."""
+    return (
+        select(ModerationEvent.action, func.count(ModerationEvent.id))
+        .where(ModerationEvent.space_id == space_id)
+        .group_by(ModerationEvent.action)
+        .order_by(ModerationEvent.action)
+    )

@@ -1,0 +1,399 @@
+"""Moderation: queue decisions, flags, hiding, thread tools and bans.
+
+Every change and its audit event are flushed together; the request's unit of work
+commits them as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.comments import threading
+from app.comments.service import get_comment
+from app.errors import Forbidden, FormErrors, NotFound
+from app.i18n import gettext
+from app.models import Ban, Comment, Flag, Space, User, UserSession
+from app.models.comments import (
+    KIND_QUESTION,
+    STATUS_HIDDEN,
+    STATUS_PENDING,
+    STATUS_PUBLISHED,
+    STATUS_REJECTED,
+)
+from app.models.moderation import FLAG_REASONS
+from app.moderation import audit
+from app.policy import Viewer
+
+MAX_REASON = 1000
+
+
+def _reason(raw: str, *, required: bool) -> str:
+    reason = " ".join(raw.split())[:MAX_REASON]
+    if required and not reason:
+        raise FormErrors({"reason": gettext("Give a reason: it is kept in the audit log.")})
+    return reason
+
+
+def _require_moderator(viewer: Viewer, space_id: int) -> None:
+    if not policy.can_moderate(viewer, space_id):
+        raise Forbidden(gettext("Only the space's moderators can do this."))
+
+
+def _resolve_flags(db: Session, comment_id: int, resolution: str, now: datetime) -> None:
+    db.execute(
+        update(Flag)
+        .where(Flag.comment_id == comment_id, Flag.resolved_at.is_(None))
+        .values(resolved_at=now, resolution=resolution)
+    )
+
+
+def _set_status(
+    db: Session,
+    viewer: Viewer | None,
+    comment: Comment,
+    status: str,
+    action: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    comment.status = status
+    comment.moderated_at = now
+    comment.moderation_reason = reason
+    audit.record(
+        db,
+        viewer,
+        action,
+        target_type="comment",
+        target_id=comment.id,
+        space_id=comment.space_id,
+        reason=reason,
+        now=now,
+    )
+    db.flush()
+
+
+def hide(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
+    _require_moderator(viewer, comment.space_id)
+    if comment.status != STATUS_PUBLISHED:
+        raise FormErrors({"reason": gettext("Only a published comment can be hidden.")})
+    text = _reason(reason, required=True)
+    _set_status(db, viewer, comment, STATUS_HIDDEN, audit.HIDE, text, now)
+    _resolve_flags(db, comment.id, "hidden", now)
+
+
+def restore(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
+    _require_moderator(viewer, comment.space_id)
+    if comment.status != STATUS_HIDDEN:
+        raise FormErrors({"reason": gettext("Only a hidden comment can be restored.")})
+    _set_status(
+        db, viewer, comment, STATUS_PUBLISHED, audit.RESTORE, _reason(reason, required=True), now
+    )
+    _resolve_flags(db, comment.id, "restored", now)
+
+
+def approve(db: Session, viewer: Viewer, comment: Comment, *, now: datetime) -> None:
+    _require_moderator(viewer, comment.space_id)
+    if comment.status != STATUS_PENDING:
+        raise FormErrors({"reason": gettext("Only a comment awaiting review can be approved.")})
+    _set_status(db, viewer, comment, STATUS_PUBLISHED, audit.APPROVE, "", now)
+
+
+def reject(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
+    _require_moderator(viewer, comment.space_id)
+    if comment.status != STATUS_PENDING:
+        raise FormErrors({"reason": gettext("Only a comment awaiting review can be rejected.")})
+    _set_status(
+        db, viewer, comment, STATUS_REJECTED, audit.REJECT, _reason(reason, required=True), now
+    )
+
+
+def dismiss_flags(
+    db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime
+) -> None:
+    _require_moderator(viewer, comment.space_id)
+    _resolve_flags(db, comment.id, "dismissed", now)
+    audit.record(
+        db,
+        viewer,
+        audit.DISMISS_FLAGS,
+        target_type="comment",
+        target_id=comment.id,
+        space_id=comment.space_id,
+        reason=_reason(reason, required=False),
+        now=now,
+    )
+    db.flush()
+
+
+BULK_ACTIONS = ("approve", "reject", "hide", "dismiss")
+
+
+def bulk(
+    db: Session,
+    viewer: Viewer,
+    space: Space,
+    comment_ids: list[int],
+    *,
+    action: str,
+    reason: str,
+    now: datetime,
+) -> int:
+    """Apply one decision to many comments of one space; all or nothing."""
+    if action not in BULK_ACTIONS:
+        raise FormErrors({"action": gettext("Choose an action.")})
+    if not comment_ids:
+        raise FormErrors({"action": gettext("Select at least one comment.")})
+    done = 0
+    for comment_id in comment_ids:
+        comment = get_comment(db, viewer, comment_id)
+        if comment.space_id != space.id:
+            raise NotFound
+        if action == "approve":
+            approve(db, viewer, comment, now=now)
+        elif action == "reject":
+            reject(db, viewer, comment, reason=reason, now=now)
+        elif action == "hide":
+            hide(db, viewer, comment, reason=reason, now=now)
+        else:
+            dismiss_flags(db, viewer, comment, reason=reason, now=now)
+        done += 1
+    return done
+
+
+def flag(
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    space: Space,
+    *,
+    reason: str,
+    details: str,
+    now: datetime,
+) -> Flag:
+    """Report a comment; enough distinct reporters hide it until a moderator reviews it."""
+    if not viewer.signed_in:
+        raise Forbidden(gettext("Sign in to take part in the discussion."))
+    if not policy.can_flag(viewer, comment):
+        raise FormErrors({"reason": gettext("You cannot report this comment.")})
+    if reason not in FLAG_REASONS:
+        raise FormErrors({"reason": gettext("Choose a reason for your report.")})
+    text = " ".join(details.split())[:MAX_REASON]
+    if reason == "other" and not text:
+        raise FormErrors({"details": gettext("Please say what is wrong with this comment.")})
+    assert viewer.user_id is not None
+    if (
+        db.scalar(
+            select(Flag.id).where(Flag.comment_id == comment.id, Flag.user_id == viewer.user_id)
+        )
+        is not None
+    ):
+        raise FormErrors({"reason": gettext("You have already reported this comment.")})
+    report = Flag(
+        comment_id=comment.id, user_id=viewer.user_id, reason=reason, details=text, created_at=now
+    )
+    db.add(report)
+    db.flush()
+    flaggers = (
+        db.scalar(
+            select(func.count(func.distinct(Flag.user_id))).where(
+                Flag.comment_id == comment.id, Flag.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
+    if flaggers >= space.flag_threshold and comment.status == STATUS_PUBLISHED:
+        _set_status(
+            db,
+            None,
+            comment,
+            STATUS_HIDDEN,
+            audit.AUTO_HIDE,
+            gettext("Reported by %(count)d participants; awaiting review.", count=flaggers),
+            now,
+        )
+    return report
+
+
+def set_pinned(
+    db: Session, viewer: Viewer, question: Comment, *, pinned: bool, now: datetime
+) -> None:
+    _require_moderator(viewer, question.space_id)
+    if question.kind != KIND_QUESTION:
+        raise FormErrors({"reason": gettext("Only questions can be pinned.")})
+    if question.pinned == pinned:
+        return
+    _move_subtree(db, question, threading.pinned_path(question.path, pinned=pinned))
+    question.pinned = pinned
+    audit.record(
+        db,
+        viewer,
+        audit.PIN if pinned else audit.UNPIN,
+        target_type="comment",
+        target_id=question.id,
+        space_id=question.space_id,
+        now=now,
+    )
+    db.flush()
+
+
+def set_locked(
+    db: Session, viewer: Viewer, comment: Comment, *, locked: bool, reason: str, now: datetime
+) -> None:
+    _require_moderator(viewer, comment.space_id)
+    comment.locked = locked
+    audit.record(
+        db,
+        viewer,
+        audit.LOCK if locked else audit.UNLOCK,
+        target_type="comment",
+        target_id=comment.id,
+        space_id=comment.space_id,
+        reason=_reason(reason, required=False),
+        now=now,
+    )
+    db.flush()
+
+
+def _move_subtree(db: Session, top: Comment, new_path: str) -> None:
+    """Rewrite the paths (and depths) of a comment and everything below it."""
+    old_path = top.path
+    depth_change = threading.depth_of(new_path) - threading.depth_of(old_path)
+    members = db.execute(
+        select(Comment.id, Comment.path).where(
+            Comment.space_id == top.space_id,
+            Comment.path >= old_path,
+            Comment.path < old_path + "~",
+        )
+    ).all()
+    for member_id, path in members:
+        db.execute(
+            update(Comment)
+            .where(Comment.id == member_id)
+            .values(
+                path=threading.moved_path(path, old_path, new_path),
+                depth=Comment.depth + depth_change,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    db.refresh(top)
+
+
+def move(
+    db: Session, viewer: Viewer, comment: Comment, *, question_id: int, reason: str, now: datetime
+) -> None:
+    """Move a comment, with its replies, under another question of the same space."""
+    _require_moderator(viewer, comment.space_id)
+    target = get_comment(db, viewer, question_id)
+    if target.kind != KIND_QUESTION or target.space_id != comment.space_id:
+        raise FormErrors({"question_id": gettext("Choose a question of this space.")})
+    if comment.kind == KIND_QUESTION:
+        raise FormErrors({"question_id": gettext("A question cannot be moved.")})
+    if threading.is_descendant(target.path, comment.path) or target.id == comment.parent_id:
+        raise FormErrors({"question_id": gettext("The comment is already there.")})
+    _move_subtree(db, comment, threading.child_path(target.path, comment.id))
+    comment.parent_id = target.id
+    audit.record(
+        db,
+        viewer,
+        audit.MOVE,
+        target_type="comment",
+        target_id=comment.id,
+        space_id=comment.space_id,
+        reason=_reason(reason, required=False),
+        now=now,
+    )
+    db.flush()
+
+
+def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: datetime) -> None:
+    _require_moderator(viewer, space.id)
+    if not policy.space_is_open(space, now):
+        raise FormErrors({"reason": gettext("This space is not open.")})
+    space.closes_at = now
+    audit.record(
+        db,
+        viewer,
+        audit.CLOSE_SPACE,
+        target_type="space",
+        target_id=space.id,
+        space_id=space.id,
+        reason=_reason(reason, required=False),
+        now=now,
+    )
+    db.flush()
+
+
+@dataclass(frozen=True)
+class BanRequest:
+    user_id: int
+    space_id: int | None  # None: every space
+    reason: str
+    ends_at: datetime | None
+
+
+def ban(db: Session, viewer: Viewer, request: BanRequest, *, now: datetime) -> Ban:
+    """Suspend a person from posting; they keep reading, and are signed out everywhere."""
+    if request.space_id is None:
+        if not policy.can_ban_everywhere(viewer):
+            raise Forbidden(gettext("Only administrators can suspend someone everywhere."))
+    else:
+        _require_moderator(viewer, request.space_id)
+    target = db.get(User, request.user_id)
+    if target is None:
+        raise NotFound
+    if target.id == viewer.user_id or target.is_admin:
+        raise FormErrors({"reason": gettext("This account cannot be suspended.")})
+    if request.ends_at is not None and request.ends_at <= now:
+        raise FormErrors({"ends_at": gettext("The end date must be in the future.")})
+    assert viewer.user_id is not None
+    record = Ban(
+        user_id=target.id,
+        space_id=request.space_id,
+        reason=_reason(request.reason, required=True),
+        starts_at=now,
+        ends_at=request.ends_at,
+        created_by_id=viewer.user_id,
+    )
+    db.add(record)
+    # Revoked sessions: the suspension takes effect on their very next request.
+    db.execute(delete(UserSession).where(UserSession.user_id == target.id))
+    db.flush()
+    audit.record(
+        db,
+        viewer,
+        audit.BAN,
+        target_type="user",
+        target_id=target.id,
+        space_id=request.space_id,
+        reason=record.reason,
+        now=now,
+    )
+    return record
+
+
+def lift_ban(db: Session, viewer: Viewer, ban_id: int, *, reason: str, now: datetime) -> None:
+    record = db.get(Ban, ban_id)
+    if record is None:
+        raise NotFound
+    if record.space_id is None:
+        if not policy.can_ban_everywhere(viewer):
+            raise Forbidden(gettext("Only administrators can suspend someone everywhere."))
+    else:
+        _require_moderator(viewer, record.space_id)
+    record.lifted_at = now
+    audit.record(
+        db,
+        viewer,
+        audit.LIFT_BAN,
+        target_type="user",
+        target_id=record.user_id,
+        space_id=record.space_id,
+        reason=_reason(reason, required=False),
+        now=now,
+    )
+    db.flush()

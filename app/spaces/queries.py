@@ -1,0 +1,39 @@
+"""Select builders for spaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+
+from app.models import Comment, Space, SpaceModerator, SpaceText, User
+from app.models.comments import KIND_COMMENT
+
+
+def space_by_slug(slug: str) -> Select:  # type: ignore[type-arg]
+    return select(Space).where(Space.slug == slug)
+
+
+def texts_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+    return select(SpaceText).where(SpaceText.space_id.in_(space_ids))
+
+
+def moderators_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+    return (
+        select(SpaceModerator.space_id, User.id, User.display_name)
+        .join(User, User.id == SpaceModerator.user_id)
+        .where(SpaceModerator.space_id.in_(space_ids))
+        .order_by(User.display_name_key)
+    )
+
+
+def all_spaces() -> Select:  # type: ignore[type-arg]
+    return select(Space).order_by(Space.opens_at.desc(), Space.id)
+
+
+def comment_counts(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+    return (
+        select(Comment.space_id, func.count(Comment.id))
+        .where(Comment.space_id.in_(space_ids), Comment.kind == KIND_COMMENT)
+        .group_by(Comment.space_id)
+    )

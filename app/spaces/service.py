@@ -1,0 +1,237 @@
+"""Reading spaces: the list, and a space page assembled in a fixed number of statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.comments import queries as comment_queries
+from app.comments.views import CommentView, ViewContext, build_views
+from app.errors import NotFound
+from app.models import Comment, Space, SpaceText
+from app.policy import Viewer
+from app.spaces import queries
+
+
+@dataclass(frozen=True)
+class Moderator:
+    id: int
+    name: str
+
+
+@dataclass
+class SpaceView:
+    space: Space
+    text: SpaceText
+    moderators: list[Moderator]
+    is_open: bool
+    comment_count: int
+
+    @property
+    def moderator_ids(self) -> frozenset[int]:
+        return frozenset(m.id for m in self.moderators)
+
+
+@dataclass(frozen=True)
+class QuestionLink:
+    id: int
+    number: int
+    text: str
+    lang: str
+
+
+@dataclass
+class SpacePage:
+    view: SpaceView
+    questions: list[QuestionLink]
+    comments: list[CommentView]
+    after: str | None
+    next_after: str | None  # cursor of the next chunk, None when this is the last
+
+
+def pick_text(texts: Iterable[SpaceText], lang: str, original: str) -> SpaceText:
+    """The text in the reader's language, falling back to the original."""
+    by_lang = {t.lang: t for t in texts}
+    return by_lang.get(lang) or by_lang.get(original) or next(iter(by_lang.values()))
+
+
+def list_spaces(db: Session, viewer: Viewer, *, lang: str, now: datetime) -> list[SpaceView]:
+    spaces = list(db.scalars(queries.all_spaces()))
+    if not spaces:
+        return []
+    ids = [s.id for s in spaces]
+    texts: dict[int, list[SpaceText]] = defaultdict(list)
+    for text in db.scalars(queries.texts_for(ids)):
+        texts[text.space_id].append(text)
+    moderators: dict[int, list[Moderator]] = defaultdict(list)
+    for row in db.execute(queries.moderators_for(ids)):
+        moderators[row.space_id].append(Moderator(row.id, row.display_name))
+    counts: dict[int, int] = {row[0]: row[1] for row in db.execute(queries.comment_counts(ids))}
+    return [
+        SpaceView(
+            space=s,
+            text=pick_text(texts[s.id], lang, s.original_lang),
+            moderators=moderators[s.id],
+            is_open=policy.space_is_open(s, now),
+            comment_count=counts.get(s.id, 0),
+        )
+        for s in spaces
+        if texts[s.id]
+    ]
+
+
+def load_space(db: Session, viewer: Viewer, slug: str, *, lang: str, now: datetime) -> SpaceView:
+    space = db.scalar(queries.space_by_slug(slug))
+    if space is None:
+        raise NotFound
+    return space_view(db, viewer, space, lang=lang, now=now)
+
+
+def space_of(db: Session, viewer: Viewer, space_id: int, *, lang: str, now: datetime) -> SpaceView:
+    space = db.get(Space, space_id)
+    if space is None:
+        raise NotFound
+    return space_view(db, viewer, space, lang=lang, now=now)
+
+
+def space_view(db: Session, viewer: Viewer, space: Space, *, lang: str, now: datetime) -> SpaceView:
+    texts = list(db.scalars(queries.texts_for([space.id])))
+    if not texts:
+        raise NotFound
+    moderators = [
+        Moderator(r.id, r.display_name) for r in db.execute(queries.moderators_for([space.id]))
+    ]
+    count = db.scalar(comment_queries.comment_count(space.id)) or 0
+    return SpaceView(
+        space=space,
+        text=pick_text(texts, lang, space.original_lang),
+        moderators=moderators,
+        is_open=policy.space_is_open(space, now),
+        comment_count=count,
+    )
+
+
+def _question_links(rows: Iterable[Row[Any]], lang: str) -> list[QuestionLink]:
+    """One link per question, in the reader's language when the moderators gave one.
+
+    Rows come one per (question, translation) pair, questions in order.
+    """
+    links: dict[int, QuestionLink] = {}
+    for row in rows:
+        if row.id not in links:
+            links[row.id] = QuestionLink(row.id, row.number, _first_line(row.body_md), row.lang)
+        if row.t_lang == lang and row.lang != lang:
+            links[row.id] = QuestionLink(row.id, row.number, _first_line(row.t_body_md), lang)
+    return list(links.values())
+
+
+def _first_line(markdown: str, limit: int = 160) -> str:
+    line = markdown.strip().splitlines()[0] if markdown.strip() else ""
+    line = line.lstrip("#>*- ").strip()
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def load_space_page(
+    db: Session,
+    viewer: Viewer,
+    slug: str,
+    *,
+    lang: str,
+    now: datetime,
+    after: str | None,
+    limit: int,
+    max_shown_depth: int,
+) -> SpacePage:
+    view = load_space(db, viewer, slug, lang=lang, now=now)
+    questions = _question_links(
+        db.execute(comment_queries.question_index(view.space.id)).all(), lang
+    )
+    return _page(
+        db,
+        viewer,
+        view,
+        questions,
+        lang=lang,
+        after=after,
+        limit=limit,
+        max_shown_depth=max_shown_depth,
+    )
+
+
+def load_thread_page(
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    *,
+    lang: str,
+    now: datetime,
+    after: str | None,
+    limit: int,
+    max_shown_depth: int,
+) -> SpacePage:
+    """One comment and the replies below it, chunked like a space page."""
+    view = space_view(db, viewer, db.get_one(Space, comment.space_id), lang=lang, now=now)
+    return _page(
+        db,
+        viewer,
+        view,
+        [],
+        lang=lang,
+        after=after,
+        limit=limit,
+        max_shown_depth=max_shown_depth,
+        within=comment.path,
+        base_depth=comment.depth,
+    )
+
+
+def _page(
+    db: Session,
+    viewer: Viewer,
+    view: SpaceView,
+    questions: list[QuestionLink],
+    *,
+    lang: str,
+    after: str | None,
+    limit: int,
+    max_shown_depth: int,
+    within: str | None = None,
+    base_depth: int = 0,
+) -> SpacePage:
+    space = view.space
+    chunk_query = policy.visible_comments(
+        comment_queries.space_chunk(space.id, after, limit + 1, within), viewer, listing=True
+    )
+    rows = db.execute(chunk_query).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [r.id for r in rows]
+    ctx = ViewContext(
+        viewer=viewer,
+        space=space,
+        moderator_ids=view.moderator_ids,
+        ui_lang=lang,
+        max_shown_depth=min(max_shown_depth, space.max_shown_depth),
+        base_depth=base_depth,
+        locked_paths=tuple(db.scalars(comment_queries.locked_paths(space.id))),
+    )
+    comments = build_views(
+        rows,
+        db.execute(comment_queries.translations_for(ids)).all() if ids else [],
+        db.execute(comment_queries.attachments_for(ids)).all() if ids else [],
+        ctx,
+    )
+    return SpacePage(
+        view=view,
+        questions=questions,
+        comments=comments,
+        after=after,
+        next_after=rows[-1].path if has_more and rows else None,
+    )

@@ -1,0 +1,99 @@
+"""Error pages in the reader's language (and JSON errors under /api)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import Forbidden, NotFound
+from app.i18n import gettext
+
+log = logging.getLogger(__name__)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status: int, title: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    render = request.app.state.renderer
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message},
+        status_code=status,
+    )
+
+
+def not_found(request: Request) -> Response:
+    return _page(
+        request,
+        404,
+        gettext("Page not found"),
+        gettext("There is nothing here. The address may be mistyped, or the page was removed."),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, _exc: NotFound) -> Response:
+        return not_found(request)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+        viewer = getattr(request.state, "viewer", None)
+        if viewer is None or not viewer.signed_in:
+            return _page(
+                request, 403, gettext("Please sign in"), gettext("You need to sign in to do this.")
+            )
+        return _page(
+            request, 403, gettext("Not allowed"), gettext("Your account is not allowed to do this.")
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return not_found(request)
+        if exc.status_code == 405:
+            return _page(
+                request,
+                405,
+                gettext("Not allowed"),
+                gettext("This address does not accept that kind of request."),
+            )
+        return _page(
+            request,
+            exc.status_code,
+            gettext("Something went wrong"),
+            gettext("The request could not be handled."),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        # Malformed addresses (a non-numeric id, say) point at nothing.
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return not_found(request)
+        return _page(
+            request,
+            400,
+            gettext("Something went wrong"),
+            gettext("The request could not be handled."),
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return _page(
+            request,
+            500,
+            gettext("Something went wrong"),
+            gettext("An unexpected error happened on our side. Please try again."),
+        )

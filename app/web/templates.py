@@ -1,0 +1,108 @@
+"""The Jinja environment: gettext, locale-aware formatting and URL helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from app import i18n, policy
+from app.web.htmx import is_htmx
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def _gettext(message: str) -> str:
+    return i18n.translations(i18n.get_locale()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return i18n.translations(i18n.get_locale()).ngettext(singular, plural, n)
+
+
+def _file_size(size: int) -> str:
+    locale = i18n.get_locale()
+    if size < 1024 * 1024:
+        return i18n.gettext(
+            "%(size)s kB", size=format_decimal(round(size / 1024, 1), locale=locale)
+        )
+    return i18n.gettext(
+        "%(size)s MB", size=format_decimal(round(size / 1_048_576, 1), locale=locale)
+    )
+
+
+def _switch_url(request: Request, code: str) -> str:
+    """The same page in another language: swap the /xx/ prefix, keep the query."""
+    path = request.url.path
+    parts = path.split("/", 2)
+    rest = parts[2] if len(parts) > 2 and parts[1] in i18n.LOCALES else ""
+    url = f"/{code}/{rest}"
+    return f"{url}?{request.url.query}" if request.url.query else url
+
+
+def _number(value: int) -> str:
+    return format_decimal(value, locale=i18n.get_locale())
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def build_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+    templates = Jinja2Templates(env=env)
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals.update(
+        locales=i18n.LOCALES,
+        language_name=i18n.language_name,
+        switch_url=_switch_url,
+        policy=policy,
+    )
+    env.filters.update(
+        when=i18n.format_when,
+        day=i18n.format_day,
+        iso=_iso,
+        file_size=_file_size,
+        number=_number,
+    )
+    return templates
+
+
+class Renderer:
+    """Renders a template with what every page needs; one place decides page or fragment."""
+
+    def __init__(self, templates: Jinja2Templates) -> None:
+        self.templates = templates
+
+    def __call__(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> HTMLResponse:
+        ctx: dict[str, Any] = {
+            "lang": i18n.get_locale(),
+            "viewer": getattr(request.state, "viewer", policy.ANONYMOUS),
+            "htmx": is_htmx(request),
+            "now": datetime.now(UTC),
+        }
+        ctx.update(context or {})
+        return self.templates.TemplateResponse(
+            request, template, ctx, status_code=status_code, headers=headers
+        )

@@ -107,5 +107,32 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     )
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option(
+    "--interval", default=5.0, show_default=True, type=float, help="Seconds between polls."
+)
+def worker(once: bool, interval: float) -> None:
+    """Send the queued notification e-mails (and the daily moderator digests)."""
+    import logging
+    import signal
+    import threading
+
+    from app.notifications.worker import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    stop = threading.Event()
+    if not once:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_args: stop.set())
+    engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    try:
+        sent = run(make_session_factory(engine), settings, once=once, interval=interval, stop=stop)
+    finally:
+        engine.dispose()
+    click.echo(f"Sent {sent} e-mail(s).")
+
+
 if __name__ == "__main__":
     main()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +43,34 @@ class Settings(BaseSettings):
         default=100, description="Comments rendered per chunk of a space page."
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    smtp_host: str = Field(
+        default="127.0.0.1", description="SMTP server the notification worker sends through."
+    )
+    smtp_port: int = Field(default=25, description="Port of the SMTP server.")
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login name; no login when empty."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    mail_from: str = Field(
+        default="Roundtable <noreply@localhost>", description="From address of notifications."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of the site, for links in e-mails (no trailing slash).",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Key that signs unsubscribe links; when empty, one is generated once and kept "
+            "in the file secret_key in the data directory."
+        ),
+    )
+    outbox_max_attempts: int = Field(
+        default=8, description="Delivery attempts of one e-mail before it is given up."
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -50,6 +81,42 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one kept in the data directory (made on first use).
+
+        Every process (web servers, workers) sharing a data directory signs alike.
+        """
+        configured = self.secret_key.get_secret_value()
+        if configured:
+            return configured
+        return _stored_secret(self.data_dir / "secret_key")
+
+
+def _stored_secret(path: Path) -> str:
+    with contextlib.suppress(FileNotFoundError):
+        stored = path.read_text(encoding="ascii").strip()
+        if stored:
+            return stored
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside, then linked into place: a concurrent first start never reads a half
+    # written file, and the first process to link wins for everyone.
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(fresh, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(fresh, path)
+    finally:
+        fresh.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()
 
 
 @lru_cache

@@ -8,11 +8,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.accounts.routes import router as accounts_router
+from app.admin.routes import router as admin_router
 from app.api.routes import router as api_router
 from app.attachments.routes import router as attachments_router
 from app.comments.routes import router as comments_router
 from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory
+from app.moderation.routes import router as moderation_router
+from app.notifications.routes import router as notifications_router
 from app.spaces.routes import router as spaces_router
 from app.web.errors import install_error_handlers
 from app.web.locale import LocaleMiddleware
@@ -39,5 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(comments_router)
     app.include_router(attachments_router)
+    app.include_router(moderation_router)
+    app.include_router(admin_router)
+    app.include_router(notifications_router)
     install_error_handlers(app)
     return app

@@ -57,6 +57,8 @@ class Viewer:
     moderated_space_ids: frozenset[int] = field(default_factory=frozenset)
     banned_everywhere: bool = False
     banned_space_ids: frozenset[int] = field(default_factory=frozenset)
+    # Items waiting for a moderator's decision in the spaces this person moderates.
+    queue_count: int = 0
 
     @property
     def signed_in(self) -> bool:
@@ -140,7 +142,10 @@ def can_translate(viewer: Viewer, comment: Moderated, space: Space, now: datetim
 
 def can_flag(viewer: Viewer, comment: Moderated) -> bool:
     return (
-        viewer.signed_in and not is_author(viewer, comment) and comment.status == STATUS_PUBLISHED
+        viewer.signed_in
+        and not is_author(viewer, comment)
+        and comment.status == STATUS_PUBLISHED
+        and not viewer.banned_from(comment.space_id)
     )
 
 

@@ -34,6 +34,19 @@ def reset_database(engine: Engine) -> None:
             conn.execute(text("CREATE SCHEMA public"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Production-cost argon2 would make each sign-in in the suite take a good part of a second."""
+    from argon2 import PasswordHasher
+
+    from app.accounts import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return _database_url(tmp_path_factory.mktemp("db"))

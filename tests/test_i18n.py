@@ -17,6 +17,7 @@ KEYWORDS = {"gettext": None, "ngettext": (1, 2), "_": None}
 METHODS = [
     ("app/**.py", "python"),
     ("templates/**.html", "jinja2"),
+    ("templates/**.txt", "jinja2"),
 ]
 
 
@@ -27,7 +28,8 @@ def _catalog(locale: str) -> Catalog:
 
 def _source_messages() -> set[str]:
     found: set[str] = set()
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    jinja = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+    options = {"templates/**.html": jinja, "templates/**.txt": jinja}
     for _file, _line, message, _comments, _ctx in extract_from_dir(
         str(ROOT), METHODS, options_map=options, keywords=KEYWORDS
     ):

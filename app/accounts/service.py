@@ -13,6 +13,7 @@ from app.accounts import names, passwords
 from app.errors import FormErrors
 from app.i18n import LOCALES, gettext
 from app.models import Ban, SpaceModerator, User, UserSession
+from app.moderation import queries as moderation_queries
 from app.policy import ANONYMOUS, Person, Viewer
 
 # Refresh last_seen_at at most this often, so reading pages is not a write per request.
@@ -115,11 +116,17 @@ def resolve_viewer(db: Session, token: str | None, *, now: datetime, max_age: ti
         select(SpaceModerator.space_id).where(SpaceModerator.user_id == user.id)
     ).all()
     bans = db.scalars(active_bans(now).where(Ban.user_id == user.id)).all()
+    waiting = (
+        db.scalar(moderation_queries.waiting_count(None if user.is_admin else moderated))
+        if user.is_admin or moderated
+        else 0
+    )
     return Viewer(
         user=Person.of(user),
         moderated_space_ids=frozenset(moderated),
         banned_everywhere=any(b.space_id is None for b in bans),
         banned_space_ids=frozenset(b.space_id for b in bans if b.space_id is not None),
+        queue_count=waiting or 0,
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from app.models import Attachment, Comment, CommentTranslation, User
-from app.models.comments import KIND_COMMENT, KIND_QUESTION
+from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PUBLISHED
 
 _Parent = aliased(Comment)
 _ParentAuthor = aliased(User)
@@ -98,8 +98,11 @@ def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
 
 
 def comment_count(space_id: int) -> Select:  # type: ignore[type-arg]
+    # Published only: the public count must not reveal what waits in the queue.
     return select(func.count(Comment.id)).where(
-        Comment.space_id == space_id, Comment.kind == KIND_COMMENT
+        Comment.space_id == space_id,
+        Comment.kind == KIND_COMMENT,
+        Comment.status == STATUS_PUBLISHED,
     )
 
 

@@ -95,25 +95,45 @@ def post_comment(
     body: Annotated[str, Form()] = "",
     comment_lang: Annotated[str, Form(alias="lang")] = "",
     parent_id: Annotated[int | None, Form()] = None,
+    named_consent: Annotated[bool, Form()] = False,
+    as_question: Annotated[bool, Form()] = False,
     attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     if not viewer.signed_in:
         raise Forbidden("sign-in")
     parent = service.get_comment(db, viewer, parent_id) if parent_id is not None else None
-    form = {"body": body, "lang": comment_lang or lang, "parent_id": parent_id}
+    form = {
+        "body": body,
+        "lang": comment_lang or lang,
+        "parent_id": parent_id,
+        "named_consent": named_consent,
+        "as_question": as_question,
+    }
     try:
-        comment = contributions.post(
-            db,
-            viewer,
-            space_view.space,
-            body=body,
-            lang=comment_lang or lang,
-            parent_id=parent_id,
-            upload=_read_upload(attachment, settings.max_upload_bytes),
-            settings=settings,
-            now=now,
-        )
+        if as_question and parent_id is None:
+            comment = service.ask_question(
+                db,
+                viewer,
+                space_view.space,
+                text=body,
+                lang=comment_lang or lang,
+                now=now,
+                max_chars=settings.max_comment_chars,
+            )
+        else:
+            comment = contributions.post(
+                db,
+                viewer,
+                space_view.space,
+                body=body,
+                lang=comment_lang or lang,
+                parent_id=parent_id,
+                upload=_read_upload(attachment, settings.max_upload_bytes),
+                settings=settings,
+                now=now,
+                named_consent=named_consent,
+            )
     except FormErrors as exc:
         discard_changes(db)
         context = {"space_view": space_view, "form": form, "errors": exc.errors, "parent": parent}

@@ -17,6 +17,7 @@ from app.i18n import gettext, language_name
 from app.markup import render_markdown
 from app.models import Comment, CommentRevision, CommentTranslation, Space
 from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
+from app.notifications import outbox
 from app.policy import Viewer
 
 
@@ -99,6 +100,8 @@ def post_comment(
         parent = get_comment(db, viewer, parent_id)
         if parent.space_id != space.id:
             raise NotFound
+        if parent.status != STATUS_PUBLISHED:
+            raise FormErrors({"body": gettext("Only published comments can be answered.")})
         if threading.depth_of(parent.path) + 1 > threading.MAX_DEPTH:
             raise FormErrors({"body": gettext("This thread is too deep to reply further here.")})
         if not policy.can_reply(viewer, space, now, thread_locked=thread_is_locked(db, parent)):
@@ -126,6 +129,8 @@ def post_comment(
     )
     comment.depth = threading.depth_of(comment.path)
     db.flush()
+    if comment.status == STATUS_PUBLISHED:
+        outbox.comment_published(db, comment, now)
     return comment
 
 
@@ -174,6 +179,7 @@ def ask_question(
                 now=now,
                 max_chars=max_chars,
             )
+    outbox.comment_published(db, question, now)
     return question
 
 

@@ -13,6 +13,7 @@ class DemoUser:
     display_name: str
     email: str  # use the reserved domain example.org
     locale: Lang
+    admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class DemoSpace:
 
 
 USERS: tuple[DemoUser, ...] = (
-    DemoUser("leila", "Leila Haddad", "leila.haddad@example.org", "en"),
+    DemoUser("leila", "Leila Haddad", "leila.haddad@example.org", "en", admin=True),
     DemoUser("tomas", "Tomás Ibarra", "tomas.ibarra@example.org", "es"),
     DemoUser("claire", "Claire Ndiaye", "claire.ndiaye@example.org", "fr"),
     DemoUser("amara", "Amara Diallo", "amara.diallo@example.org", "fr"),

@@ -29,6 +29,7 @@ def _users(db: Session) -> dict[str, User]:
                 display_name_key=names.display_name_key(demo.display_name),
                 password_hash=password_hash,
                 locale=demo.locale,
+                is_admin=demo.admin,
             )
             db.add(user)
         by_key[demo.key] = user

@@ -4,7 +4,7 @@ from app.models.accounts import User, UserSession
 from app.models.base import Base
 from app.models.comments import Attachment, Comment, CommentRevision, CommentTranslation
 from app.models.moderation import Ban, Flag, ModerationEvent
-from app.models.notifications import Follow, OutboxMessage
+from app.models.notifications import EmailOptOut, Follow, OutboxMessage
 from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "CommentTranslation",
+    "EmailOptOut",
     "Flag",
     "Follow",
     "ModerationEvent",

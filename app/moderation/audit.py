@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -25,6 +26,7 @@ MOVE = "move"
 CLOSE_SPACE = "close-space"
 BAN = "ban"
 LIFT_BAN = "lift-ban"
+SETTINGS = "settings"
 ACTIONS = (
     HIDE,
     AUTO_HIDE,
@@ -40,6 +42,7 @@ ACTIONS = (
     CLOSE_SPACE,
     BAN,
     LIFT_BAN,
+    SETTINGS,
 )
 
 
@@ -90,3 +93,42 @@ def counts(space_id: int) -> Select:  # type: ignore[type-arg]
         .group_by(ModerationEvent.action)
         .order_by(ModerationEvent.action)
     )
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """One audit event as the log page shows it."""
+
+    created_at: datetime
+    actor_name: str | None  # None: the system (an automatic hide)
+    action: str
+    target_type: str
+    target_id: int
+    target_name: str | None  # a suspended person's name
+    space_id: int | None
+    reason: str
+
+
+def listing(db: Session, space_id: int | None, *, action: str | None) -> list[EventLine]:
+    rows = db.execute(events(space_id, action=action)).all()
+    user_ids = {
+        r.ModerationEvent.target_id for r in rows if r.ModerationEvent.target_type == "user"
+    }
+    names = (
+        dict(db.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples())
+        if user_ids
+        else {}
+    )
+    return [
+        EventLine(
+            created_at=r.ModerationEvent.created_at,
+            actor_name=r.actor_name,
+            action=r.ModerationEvent.action,
+            target_type=r.ModerationEvent.target_type,
+            target_id=r.ModerationEvent.target_id,
+            target_name=names.get(r.ModerationEvent.target_id),
+            space_id=r.ModerationEvent.space_id,
+            reason=r.ModerationEvent.reason,
+        )
+        for r in rows
+    ]

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from app.models import Comment, Flag, User
+from sqlalchemy import Row, Select, func, or_, select, union
+from sqlalchemy.orm import Session
+
+from app.models import Ban, Comment, Flag, User
 from app.models.comments import STATUS_HIDDEN, STATUS_PENDING
 
 QUEUE_FILTERS = ("pending", "flagged", "hidden")
@@ -64,9 +70,64 @@ def counts(space_id: int) -> Select:  # type: ignore[type-arg]
     return select(pending.label("pending"), flagged.label("flagged"))
 
 
+def waiting_count(space_ids: Sequence[int] | None) -> Select:  # type: ignore[type-arg]
+    """Pending comments plus comments with open flags, in these spaces (None: all)."""
+    pending = select(Comment.id).where(Comment.status == STATUS_PENDING)
+    flagged = select(Flag.comment_id.label("id")).where(Flag.resolved_at.is_(None))
+    if space_ids is not None:
+        pending = pending.where(Comment.space_id.in_(space_ids))
+        flagged = flagged.join(Comment, Comment.id == Flag.comment_id).where(
+            Comment.space_id.in_(space_ids)
+        )
+    waiting = union(pending, flagged).subquery()
+    return select(func.count()).select_from(waiting)
+
+
 def flags_for(comment_id: int) -> Select:  # type: ignore[type-arg]
     return (
         select(Flag.reason, Flag.details, Flag.created_at, Flag.resolved_at, Flag.resolution)
         .where(Flag.comment_id == comment_id)
         .order_by(Flag.created_at)
+    )
+
+
+def open_flags_by_comment(db: Session, comment_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+    """Open reports on these comments, reporter-free: moderators judge the words, not who."""
+    found: dict[int, list[Row[Any]]] = defaultdict(list)
+    if comment_ids:
+        rows = db.execute(
+            select(Flag.comment_id, Flag.reason, Flag.details, Flag.created_at)
+            .where(Flag.comment_id.in_(comment_ids), Flag.resolved_at.is_(None))
+            .order_by(Flag.created_at)
+        )
+        for row in rows:
+            found[row.comment_id].append(row)
+    return found
+
+
+def active_bans(space_id: int | None, now: datetime) -> Select:  # type: ignore[type-arg]
+    """Suspensions in force for a space (or site-wide ones when space_id is None)."""
+    query = (
+        select(Ban.id, Ban.reason, Ban.starts_at, Ban.ends_at, Ban.space_id, User.display_name)
+        .join(User, User.id == Ban.user_id)
+        .where(
+            Ban.lifted_at.is_(None),
+            Ban.starts_at <= now,
+            or_(Ban.ends_at.is_(None), Ban.ends_at > now),
+        )
+        .order_by(Ban.starts_at.desc())
+    )
+    if space_id is None:
+        return query.where(Ban.space_id.is_(None))
+    return query.where(Ban.space_id == space_id)
+
+
+def flag_reason_counts(space_id: int) -> Select:  # type: ignore[type-arg]
+    """How often each reason was given in reports on this space, and how they ended."""
+    return (
+        select(Flag.reason, Flag.resolution, func.count(Flag.id))
+        .join(Comment, Comment.id == Flag.comment_id)
+        .where(Comment.space_id == space_id)
+        .group_by(Flag.reason, Flag.resolution)
+        .order_by(Flag.reason, Flag.resolution)
     )

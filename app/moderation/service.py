@@ -7,7 +7,7 @@ commits them as one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from app.models.comments import (
 )
 from app.models.moderation import FLAG_REASONS
 from app.moderation import audit
+from app.notifications import outbox
 from app.policy import Viewer
 
 MAX_REASON = 1000
@@ -101,15 +102,17 @@ def approve(db: Session, viewer: Viewer, comment: Comment, *, now: datetime) -> 
     if comment.status != STATUS_PENDING:
         raise FormErrors({"reason": gettext("Only a comment awaiting review can be approved.")})
     _set_status(db, viewer, comment, STATUS_PUBLISHED, audit.APPROVE, "", now)
+    outbox.notify_decision(db, comment, True, "", now)
+    outbox.comment_published(db, comment, now)
 
 
 def reject(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
     _require_moderator(viewer, comment.space_id)
     if comment.status != STATUS_PENDING:
         raise FormErrors({"reason": gettext("Only a comment awaiting review can be rejected.")})
-    _set_status(
-        db, viewer, comment, STATUS_REJECTED, audit.REJECT, _reason(reason, required=True), now
-    )
+    text = _reason(reason, required=True)
+    _set_status(db, viewer, comment, STATUS_REJECTED, audit.REJECT, text, now)
+    outbox.notify_decision(db, comment, False, text, now)
 
 
 def dismiss_flags(
@@ -130,7 +133,7 @@ def dismiss_flags(
     db.flush()
 
 
-BULK_ACTIONS = ("approve", "reject", "hide", "dismiss")
+BULK_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss")
 
 
 def bulk(
@@ -153,14 +156,7 @@ def bulk(
         comment = get_comment(db, viewer, comment_id)
         if comment.space_id != space.id:
             raise NotFound
-        if action == "approve":
-            approve(db, viewer, comment, now=now)
-        elif action == "reject":
-            reject(db, viewer, comment, reason=reason, now=now)
-        elif action == "hide":
-            hide(db, viewer, comment, reason=reason, now=now)
-        else:
-            dismiss_flags(db, viewer, comment, reason=reason, now=now)
+        decide(db, viewer, comment, Decision(action, reason), now)
         done += 1
     return done
 
@@ -397,3 +393,65 @@ def lift_ban(db: Session, viewer: Viewer, ban_id: int, *, reason: str, now: date
         now=now,
     )
     db.flush()
+
+
+def parse_day(raw: str, field: str) -> datetime | None:
+    """A date from an <input type=date> as midnight UTC; empty means none."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise FormErrors({field: gettext("Enter a date such as 2027-03-31.")}) from None
+
+
+COMMENT_ACTIONS = (
+    "hide",
+    "restore",
+    "approve",
+    "reject",
+    "dismiss",
+    "pin",
+    "unpin",
+    "lock",
+    "unlock",
+    "move",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a moderator asked for on one comment, as sent by the form."""
+
+    action: str
+    reason: str = ""
+    question_id: int | None = None
+
+
+def decide(
+    db: Session, viewer: Viewer, comment: Comment, decision: Decision, now: datetime
+) -> None:
+    """Carry out one moderator decision on a comment."""
+    _require_moderator(viewer, comment.space_id)
+    action, reason = decision.action, decision.reason
+    if action == "hide":
+        hide(db, viewer, comment, reason=reason, now=now)
+    elif action == "restore":
+        restore(db, viewer, comment, reason=reason, now=now)
+    elif action == "approve":
+        approve(db, viewer, comment, now=now)
+    elif action == "reject":
+        reject(db, viewer, comment, reason=reason, now=now)
+    elif action == "dismiss":
+        dismiss_flags(db, viewer, comment, reason=reason, now=now)
+    elif action in ("pin", "unpin"):
+        set_pinned(db, viewer, comment, pinned=action == "pin", now=now)
+    elif action in ("lock", "unlock"):
+        set_locked(db, viewer, comment, locked=action == "lock", reason=reason, now=now)
+    elif action == "move":
+        if decision.question_id is None:
+            raise FormErrors({"question_id": gettext("Choose a question of this space.")})
+        move(db, viewer, comment, question_id=decision.question_id, reason=reason, now=now)
+    else:
+        raise FormErrors({"action": gettext("Choose an action.")})

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.i18n import get_locale
+from app.notifications import unsubscribe as subscriptions
 from app.spaces import service
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import is_htmx
@@ -54,5 +55,13 @@ def space_page(
         max_shown_depth=MAX_SHOWN_DEPTH,
     )
     template = "spaces/_chunk.html" if after and is_htmx(request) else "spaces/page.html"
-    context = {"page": page, "space_view": page.view, "more_url": f"/{lang}/spaces/{slug}"}
+    following = viewer.user_id is not None and subscriptions.is_following(
+        db, viewer.user_id, page.view.space.id
+    )
+    context = {
+        "page": page,
+        "space_view": page.view,
+        "more_url": f"/{lang}/spaces/{slug}",
+        "following": following,
+    }
     return render(request, template, context)

@@ -132,6 +132,10 @@ def _question_links(rows: Iterable[Row[Any]], lang: str) -> list[QuestionLink]:
     return list(links.values())
 
 
+def question_links(db: Session, space_id: int, lang: str) -> list[QuestionLink]:
+    return _question_links(db.execute(comment_queries.question_index(space_id)).all(), lang)
+
+
 def _first_line(markdown: str, limit: int = 160) -> str:
     line = markdown.strip().splitlines()[0] if markdown.strip() else ""
     line = line.lstrip("#>*- ").strip()
@@ -150,9 +154,7 @@ def load_space_page(
     max_shown_depth: int,
 ) -> SpacePage:
     view = load_space(db, viewer, slug, lang=lang, now=now)
-    questions = _question_links(
-        db.execute(comment_queries.question_index(view.space.id)).all(), lang
-    )
+    questions = question_links(db, view.space.id, lang)
     return _page(
         db,
         viewer,

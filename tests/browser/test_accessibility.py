@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from app.demo.loader import DEMO_PASSWORD
 from tests.browser.test_participation import open_space_url, register
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -66,3 +67,45 @@ def test_the_checker_itself_finds_violations(page: Page, axe_source: str) -> Non
     page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
     found = {v["id"] for v in violations(page, axe_source)}
     assert {"image-alt", "label", "html-has-lang"} <= found
+
+
+MODERATOR_PAGES = (
+    "/{lang}/moderation",
+    "/{lang}/spaces/labour-mobility-roundtable/moderation",
+    "/{lang}/spaces/labour-mobility-roundtable/audit",
+    "/{lang}/spaces/labour-mobility-roundtable/settings",
+    "/{lang}/spaces/labour-mobility-roundtable/transparency",
+    "/{lang}/admin/",
+    "/{lang}/admin/users",
+    "/{lang}/admin/spaces/labour-mobility-roundtable",
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_no_wcag_violations_on_moderation_pages(
+    page: Page, live_server: str, axe_source: str, lang: str
+) -> None:
+    page.goto(f"{live_server}/{lang}/sign-in")
+    page.locator("#sign-in-email").fill("leila.haddad@example.org")
+    page.locator("#sign-in-password").fill(DEMO_PASSWORD)
+    page.locator("#sign-in button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/{lang}/")
+    found = {}
+    for path in MODERATOR_PAGES:
+        page.goto(live_server + path.format(lang=lang))
+        found[path] = violations(page, axe_source)
+    page.goto(f"{live_server}/{lang}/spaces/labour-mobility-roundtable")
+    participant_card = page.locator("article.comment:not(.question):not(:has(.badge))").first
+    participant_card.locator(".actions a", has_text=MODERATE[lang]).click()
+    found["comment tools"] = violations(page, axe_source)
+    page.locator("#decide button[value=hide]").click()  # no reason: errors shown
+    page.locator("#decide .error-summary").wait_for()
+    found["comment tools with errors"] = violations(page, axe_source)
+    page.goto(f"{live_server}/{lang}/spaces/labour-mobility-roundtable")
+    page.locator("article.comment .actions a", has_text=REPORT[lang]).first.click()
+    found["report form"] = violations(page, axe_source)
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+MODERATE = {"en": "Moderate", "fr": "Modérer", "es": "Moderar"}
+REPORT = {"en": "Report", "fr": "Signaler", "es": "Denunciar"}

@@ -1,0 +1,259 @@
+"""Running the site: creating spaces, their texts, moderators, settings and accounts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.accounts.names import display_name_key
+from app.errors import Forbidden, FormErrors, NotFound
+from app.i18n import LOCALES, gettext
+from app.markup import render_markdown
+from app.models import Space, SpaceModerator, SpaceText, User
+from app.models.spaces import ATTRIBUTION_RULES, POSTING_POLICIES
+from app.moderation import audit
+from app.moderation.service import parse_day
+from app.policy import Viewer
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_TITLE = 200
+MAX_INTRO = 20_000
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise Forbidden(gettext("Only administrators can do this."))
+
+
+@dataclass(frozen=True)
+class SpaceTexts:
+    """A space's title and introduction in each language; empty title: no text there."""
+
+    title: dict[str, str]
+    intro: dict[str, str]
+
+
+def _check_texts(texts: SpaceTexts, original_lang: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not texts.title.get(original_lang, "").strip():
+        errors[f"title_{original_lang}"] = gettext(
+            "Give the space a title in its original language."
+        )
+    for lang in LOCALES:
+        if len(texts.title.get(lang, "")) > MAX_TITLE:
+            errors[f"title_{lang}"] = gettext("Keep the title under 200 characters.")
+        if len(texts.intro.get(lang, "")) > MAX_INTRO:
+            errors[f"intro_{lang}"] = gettext("The introduction is too long.")
+    return errors
+
+
+def _write_texts(db: Session, space: Space, texts: SpaceTexts) -> None:
+    existing = {
+        t.lang: t for t in db.scalars(select(SpaceText).where(SpaceText.space_id == space.id))
+    }
+    for lang in LOCALES:
+        title = " ".join(texts.title.get(lang, "").split())
+        intro = texts.intro.get(lang, "").strip()
+        row = existing.get(lang)
+        if not title:
+            if row is not None:
+                db.delete(row)
+            continue
+        if row is None:
+            row = SpaceText(space_id=space.id, lang=lang)
+            db.add(row)
+        row.title = title
+        row.intro_md = intro
+        row.intro_html = render_markdown(intro)
+
+
+@dataclass(frozen=True)
+class NewSpace:
+    slug: str
+    original_lang: str
+    opens_on: str
+    closes_on: str
+    texts: SpaceTexts
+
+
+def create_space(db: Session, viewer: Viewer, new: NewSpace, *, now: datetime) -> Space:
+    _require_admin(viewer)
+    errors: dict[str, str] = {}
+    slug = new.slug.strip().lower()
+    if not SLUG.match(slug) or len(slug) > 80:
+        errors["slug"] = gettext("Use lower-case letters, digits and hyphens, e.g. skills-2027.")
+    elif db.scalar(select(Space.id).where(Space.slug == slug)) is not None:
+        errors["slug"] = gettext("Another space already uses this address.")
+    if new.original_lang not in LOCALES:
+        errors["original_lang"] = gettext("Choose English, French or Spanish.")
+    errors.update(_check_texts(new.texts, new.original_lang))
+    opens, closes = _dates(new.opens_on, new.closes_on, errors, default_opens=now)
+    if errors:
+        raise FormErrors(errors)
+    space = Space(slug=slug, original_lang=new.original_lang, opens_at=opens, closes_at=closes)
+    db.add(space)
+    db.flush()
+    _write_texts(db, space, new.texts)
+    db.flush()
+    return space
+
+
+def _dates(
+    opens_on: str, closes_on: str, errors: dict[str, str], *, default_opens: datetime
+) -> tuple[datetime, datetime | None]:
+    opens: datetime | None = default_opens
+    closes: datetime | None = None
+    try:
+        opens = parse_day(opens_on, "opens_on") or default_opens
+    except FormErrors as exc:
+        errors.update(exc.errors)
+    try:
+        closes = parse_day(closes_on, "closes_on")
+    except FormErrors as exc:
+        errors.update(exc.errors)
+    if opens and closes and closes <= opens:
+        errors["closes_on"] = gettext("The closing date must come after the opening date.")
+    return opens or default_opens, closes
+
+
+def save_texts(db: Session, viewer: Viewer, space: Space, texts: SpaceTexts) -> None:
+    _require_admin(viewer)
+    errors = _check_texts(texts, space.original_lang)
+    if errors:
+        raise FormErrors(errors)
+    _write_texts(db, space, texts)
+    db.flush()
+
+
+def find_user(db: Session, who: str) -> User | None:
+    """An account by e-mail address or display name (as typed, case aside)."""
+    text = who.strip()
+    return db.scalar(
+        select(User).where(
+            or_(
+                func.lower(User.email) == text.lower(),
+                User.display_name_key == display_name_key(text),
+            )
+        )
+    )
+
+
+def add_moderator(db: Session, viewer: Viewer, space: Space, who: str) -> User:
+    _require_admin(viewer)
+    user = find_user(db, who) if who.strip() else None
+    if user is None:
+        raise FormErrors({"who": gettext("No account has this e-mail address or name.")})
+    if db.get(SpaceModerator, (space.id, user.id)) is None:
+        db.add(SpaceModerator(space_id=space.id, user_id=user.id))
+        db.flush()
+    return user
+
+
+def remove_moderator(db: Session, viewer: Viewer, space: Space, user_id: int) -> None:
+    _require_admin(viewer)
+    db.execute(
+        delete(SpaceModerator).where(
+            SpaceModerator.space_id == space.id, SpaceModerator.user_id == user_id
+        )
+    )
+
+
+def set_admin(db: Session, viewer: Viewer, user_id: int, *, admin: bool) -> None:
+    _require_admin(viewer)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound
+    if user.id == viewer.user_id and not admin:
+        raise FormErrors({"admin": gettext("You cannot remove your own administrator role.")})
+    user.is_admin = admin
+    db.flush()
+
+
+def list_users(db: Session, viewer: Viewer, query: str, limit: int = 100) -> list[User]:
+    _require_admin(viewer)
+    statement = select(User).order_by(User.display_name_key).limit(limit)
+    text = query.strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                User.display_name_key.like(pattern, escape="\\"),
+            )
+        )
+    return list(db.scalars(statement))
+
+
+@dataclass(frozen=True)
+class SpaceSettings:
+    """The space settings form as sent: strings, checked here."""
+
+    posting_policy: str
+    attribution: str
+    opens_on: str
+    closes_on: str
+    max_shown_depth: str
+    flag_threshold: str
+
+
+def _small_int(raw: str, field: str, low: int, high: int, errors: dict[str, str]) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        errors[field] = gettext(
+            "Enter a whole number from %(low)d to %(high)d.", low=low, high=high
+        )
+    return value
+
+
+def update_settings(
+    db: Session, viewer: Viewer, space: Space, form: SpaceSettings, *, now: datetime
+) -> None:
+    """Moderators of the space (and administrators) tune how it runs; each change is audited."""
+    if not policy.can_moderate(viewer, space.id):
+        raise Forbidden(gettext("Only the space's moderators can do this."))
+    errors: dict[str, str] = {}
+    if form.posting_policy not in POSTING_POLICIES:
+        errors["posting_policy"] = gettext("Choose how comments are published.")
+    if form.attribution not in ATTRIBUTION_RULES:
+        errors["attribution"] = gettext("Choose an attribution rule.")
+    depth = _small_int(form.max_shown_depth, "max_shown_depth", 1, 12, errors)
+    threshold = _small_int(form.flag_threshold, "flag_threshold", 1, 100, errors)
+    opens, closes = _dates(form.opens_on, form.closes_on, errors, default_opens=space.opens_at)
+    if errors:
+        raise FormErrors(errors)
+    before = _describe(space)
+    space.posting_policy = form.posting_policy
+    space.attribution = form.attribution
+    space.max_shown_depth = depth
+    space.flag_threshold = threshold
+    space.opens_at = opens
+    space.closes_at = closes
+    after = _describe(space)
+    if after != before:
+        audit.record(
+            db,
+            viewer,
+            audit.SETTINGS,
+            target_type="space",
+            target_id=space.id,
+            space_id=space.id,
+            reason=after,
+            now=now,
+        )
+    db.flush()
+
+
+def _describe(space: Space) -> str:
+    closes = space.closes_at.date().isoformat() if space.closes_at else "-"
+    return (
+        f"{space.posting_policy}, {space.attribution}, depth {space.max_shown_depth}, "
+        f"threshold {space.flag_threshold}, {space.opens_at.date().isoformat()} → {closes}"
+    )

@@ -1,0 +1,117 @@
+"""Unsubscribing by a signed link (no sign-in needed), and following a space."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, NotFound
+from app.i18n import gettext
+from app.models import Space
+from app.notifications import unsubscribe as subscriptions
+from app.notifications.outbox import ALL_KINDS
+from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.htmx import redirect
+
+router = APIRouter()
+
+# The token is the credential: keep it out of Referer headers and search engines.
+_PRIVATE = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Cache-Control": "no-store",
+}
+
+
+def _invalid(request: Request, render: RenderDep) -> Response:
+    return render(
+        request,
+        "notifications/unsubscribe.html",
+        {"state": "invalid", "token": "", "what": "", "what_all": ""},
+        status_code=400,
+        headers=_PRIVATE,
+    )
+
+
+@router.get("/{lang}/unsubscribe/{token}", name="unsubscribe")
+def unsubscribe_form(
+    request: Request,
+    lang: LangDep,
+    token: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    render: RenderDep,
+) -> Response:
+    """Only asks: mail scanners follow links, and a GET must not unsubscribe anybody."""
+    wanted = subscriptions.read_token(settings.resolved_secret_key, token)
+    if wanted is None:
+        return _invalid(request, render)
+    done = subscriptions.is_opted_out(db, wanted.user_id, wanted.kind)
+    context = {
+        "state": "done" if done else "confirm",
+        "token": token,
+        "what": subscriptions.kind_label(wanted.kind),
+        "what_all": "" if wanted.kind == ALL_KINDS else subscriptions.kind_label(ALL_KINDS),
+    }
+    return render(request, "notifications/unsubscribe.html", context, headers=_PRIVATE)
+
+
+@router.post("/{lang}/unsubscribe/{token}")
+def unsubscribe(
+    request: Request,
+    lang: LangDep,
+    token: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    now: NowDep,
+    render: RenderDep,
+    scope: Annotated[str, Form()] = "",
+) -> Response:
+    """The confirmation form, or a mail client's one-click unsubscribe (RFC 8058)."""
+    wanted = subscriptions.read_token(settings.resolved_secret_key, token)
+    if wanted is None:
+        return _invalid(request, render)
+    if scope == ALL_KINDS:
+        wanted = subscriptions.Unsubscribe(wanted.user_id, ALL_KINDS)
+    if not subscriptions.opt_out(db, wanted, now):
+        return _invalid(request, render)
+    context = {
+        "state": "done",
+        "token": token,
+        "what": subscriptions.kind_label(wanted.kind),
+        "what_all": "",
+    }
+    return render(request, "notifications/unsubscribe.html", context, headers=_PRIVATE)
+
+
+def _space(db: Session, slug: str) -> Space:
+    space = db.scalar(select(Space).where(Space.slug == slug))
+    if space is None:
+        raise NotFound
+    return space
+
+
+@router.post("/{lang}/spaces/{slug}/follow", name="follow_space")
+def follow(
+    request: Request, lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep, now: NowDep
+) -> Response:
+    space = _space(db, slug)
+    if viewer.user_id is None:
+        raise Forbidden(gettext("Sign in to follow a space."))
+    subscriptions.follow(db, viewer.user_id, space.id, now)
+    return redirect(request, f"/{lang}/spaces/{space.slug}")
+
+
+@router.post("/{lang}/spaces/{slug}/unfollow", name="unfollow_space")
+def unfollow(request: Request, lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep) -> Response:
+    space = _space(db, slug)
+    if viewer.user_id is None:
+        raise Forbidden(gettext("Sign in to follow a space."))
+    subscriptions.unfollow(db, viewer.user_id, space.id)
+    return redirect(request, f"/{lang}/spaces/{space.slug}")

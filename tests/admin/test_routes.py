@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Ban, Comment, ModerationEvent, Space, SpaceModerator, SpaceText, User
+from tests.factories import Factory, sign_in
+from tests.html import one, parse, texts
+
+
+@pytest.fixture
+def admin(factory: Factory) -> User:
+    return factory.user("Ada Admin", admin=True)
+
+
+def test_create_space_with_texts_per_language(client: TestClient, db: Session, admin: User) -> None:
+    sign_in(client, admin)
+    response = client.post(
+        "/en/admin/spaces",
+        data={
+            "slug": "skills-2027",
+            "original_lang": "fr",
+            "opens_on": "2027-01-10",
+            "closes_on": "2027-02-10",
+            "title_fr": "Compétences et mobilité",
+            "intro_fr": "Partagez **vos** expériences.",
+            "title_en": "Skills and mobility",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/en/admin/spaces/skills-2027"
+    space = db.scalars(select(Space).where(Space.slug == "skills-2027")).one()
+    assert space.original_lang == "fr"
+    assert space.opens_at.date().isoformat() == "2027-01-10"
+    found = {t.lang: t for t in db.scalars(select(SpaceText).where(SpaceText.space_id == space.id))}
+    assert set(found) == {"fr", "en"}
+    assert found["fr"].intro_html == "<p>Partagez <strong>vos</strong> expériences.</p>\n"
+
+
+def test_create_space_errors_keep_what_was_typed(client: TestClient, admin: User) -> None:
+    sign_in(client, admin)
+    response = client.post(
+        "/fr/admin/spaces",
+        data={
+            "slug": "Not a slug!",
+            "original_lang": "en",
+            "closes_on": "soon",
+            "intro_en": "My long careful introduction.",
+        },
+    )
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert len(texts(page, "#new-space .error-summary li")) == 3
+    assert one(page, "#new-space-slug").attributes["value"] == "Not a slug!"
+    assert one(page, "#new-space-intro_en").text() == "My long careful introduction."
+    assert texts(page, "#new-space-closes_on-error") == ["Saisissez une date comme 2027-03-31."]
+
+
+def test_edit_texts_and_moderators(
+    client: TestClient, db: Session, factory: Factory, admin: User
+) -> None:
+    space = factory.space(slug="pathways", titles={"en": "Pathways", "es": "Vías"})
+    mona = factory.user("Moderator Mona")
+    sign_in(client, admin)
+    form = parse(client.get("/en/admin/spaces/pathways").text)
+    assert one(form, "#texts-title_es").attributes["value"] == "Vías"
+    response = client.post(
+        "/en/admin/spaces/pathways",
+        data={"title_en": "Pathways", "title_fr": "Voies", "intro_fr": "Bienvenue", "title_es": ""},
+    )
+    assert response.status_code == 303
+    langs = set(db.scalars(select(SpaceText.lang).where(SpaceText.space_id == space.id)))
+    assert langs == {"en", "fr"}
+    response = client.post("/en/admin/spaces/pathways", data={"title_en": ""})
+    assert response.status_code == 422  # the original language keeps a title
+    assert (
+        client.post(
+            "/en/admin/spaces/pathways/moderators", data={"who": "moderator mona"}
+        ).status_code
+        == 303
+    )
+    assert db.get(SpaceModerator, (space.id, mona.id)) is not None
+    response = client.post("/en/admin/spaces/pathways/moderators", data={"who": "nobody"})
+    assert texts(parse(response.text), "#moderator-who-error") == [
+        "No account has this e-mail address or name."
+    ]
+    client.post(f"/en/admin/spaces/pathways/moderators/{mona.id}/remove")
+    assert db.get(SpaceModerator, (space.id, mona.id)) is None
+
+
+def test_roles_and_site_wide_suspension(
+    client: TestClient, db: Session, factory: Factory, admin: User
+) -> None:
+    bob = factory.user("Bob Baptiste")
+    sign_in(client, admin)
+    users = parse(client.get("/en/admin/users?q=bob").text)
+    assert texts(users, "tbody th") == ["Bob Baptiste"]
+    client.post(f"/en/admin/users/{bob.id}/role", data={"admin": "1"})
+    db.refresh(bob)
+    assert bob.is_admin
+    client.post(f"/en/admin/users/{bob.id}/role")
+    db.refresh(bob)
+    assert not bob.is_admin
+    response = client.post(f"/en/admin/users/{admin.id}/role")
+    assert response.status_code == 422
+    response = client.post(f"/en/admin/users/{bob.id}/ban", data={"reason": ""})
+    assert response.status_code == 422
+    assert (
+        client.post(f"/en/admin/users/{bob.id}/ban", data={"reason": "Spam everywhere"}).status_code
+        == 303
+    )
+    ban = db.scalars(select(Ban)).one()
+    assert (ban.user_id, ban.space_id) == (bob.id, None)
+
+
+def test_space_settings_are_validated_and_audited(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    mona = factory.user("Moderator Mona")
+    space = factory.space(slug="pathways", moderators=(mona,))
+    sign_in(client, mona)
+    form = parse(client.get("/en/spaces/pathways/settings").text)
+    assert one(form, "#settings-posting_policy option[selected]").attributes["value"] == (
+        "post-moderation"
+    )
+    bad = client.post(
+        "/en/spaces/pathways/settings",
+        data={
+            "posting_policy": "pre-moderation",
+            "attribution": "secret",
+            "opens_on": "2026-01-01",
+            "closes_on": "",
+            "max_shown_depth": "99",
+            "flag_threshold": "2",
+        },
+    )
+    assert bad.status_code == 422
+    assert len(texts(parse(bad.text), "#settings .error-summary li")) == 2
+    good = client.post(
+        "/en/spaces/pathways/settings",
+        data={
+            "posting_policy": "pre-moderation",
+            "attribution": "chatham-house",
+            "opens_on": "2026-01-01",
+            "closes_on": "",
+            "max_shown_depth": "3",
+            "flag_threshold": "2",
+        },
+    )
+    assert good.status_code == 303
+    db.refresh(space)
+    assert (space.posting_policy, space.attribution, space.max_shown_depth) == (
+        "pre-moderation",
+        "chatham-house",
+        3,
+    )
+    assert space.closes_at is None
+    [event] = db.scalars(select(ModerationEvent)).all()
+    assert event.action == "settings"
+
+
+@pytest.mark.parametrize(
+    ("rule", "consent", "shown"),
+    [
+        ("named", False, "Alice Achieng"),
+        ("chatham-house", True, "Participant"),
+        ("consent", False, "Participant"),
+        ("consent", True, "Alice Achieng"),
+    ],
+)
+def test_attribution_rule_on_pages_and_json(
+    client: TestClient,
+    db: Session,
+    factory: Factory,
+    rule: str,
+    consent: bool,
+    shown: str,
+) -> None:
+    mona = factory.user("Moderator Mona")
+    alice = factory.user("Alice Achieng")
+    bob = factory.user("Bob Baptiste")
+    space = factory.space(slug="pathways", moderators=(mona,))
+    space.attribution = rule
+    question = factory.question(space, mona, "Which pathways?")
+    comment = factory.comment(space, alice, "Skills partnerships.", parent=question)
+    comment.named_consent = consent
+    reply = factory.comment(space, bob, "Agreed.", parent=comment)
+    db.flush()
+    sign_in(client, bob)
+    page = parse(client.get("/en/spaces/pathways").text)
+    assert texts(one(page, f"#c-{comment.id}"), ".author") == [shown]
+    reply_to = texts(one(page, f"#c-{reply.id}"), ".reply-to a")[0]
+    assert reply_to == (shown if shown != "Participant" else "a participant")
+    assert texts(one(page, f"#c-{question.id}"), ".author") == ["Moderator Mona"]
+    api = client.get("/api/v1/spaces/pathways/comments").json()["comments"]
+    [row] = [c for c in api if c["id"] == comment.id]
+    assert row["author"] == (None if shown == "Participant" else shown)
+    # Moderators always know who wrote what.
+    sign_in(client, mona)
+    page = parse(client.get("/en/spaces/pathways").text)
+    assert texts(one(page, f"#c-{comment.id}"), ".author") == ["Alice Achieng"]
+
+
+def test_consent_checkbox_is_offered_and_stored(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    alice = factory.user("Alice Achieng")
+    space = factory.space(slug="pathways")
+    space.attribution = "consent"
+    db.flush()
+    sign_in(client, alice)
+    page = parse(client.get("/en/spaces/pathways").text)
+    assert one(page, "#post-form-named_consent").attributes["type"] == "checkbox"
+    client.post(
+        "/en/spaces/pathways/comments",
+        data={"body": "Name me.", "lang": "en", "named_consent": "1"},
+    )
+    assert db.scalars(select(Comment.named_consent)).all() == [True]

@@ -23,6 +23,7 @@ from app.policy import Viewer
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_INTRO = 20_000
+MAX_INDENT = 6  # the stylesheet draws six levels of indentation
 
 
 def _require_admin(viewer: Viewer) -> None:
@@ -224,7 +225,7 @@ def update_settings(
         errors["posting_policy"] = gettext("Choose how comments are published.")
     if form.attribution not in ATTRIBUTION_RULES:
         errors["attribution"] = gettext("Choose an attribution rule.")
-    depth = _small_int(form.max_shown_depth, "max_shown_depth", 1, 12, errors)
+    depth = _small_int(form.max_shown_depth, "max_shown_depth", 1, MAX_INDENT, errors)
     threshold = _small_int(form.flag_threshold, "flag_threshold", 1, 100, errors)
     opens, closes = _dates(form.opens_on, form.closes_on, errors, default_opens=space.opens_at)
     if errors:

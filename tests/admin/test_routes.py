@@ -218,3 +218,23 @@ def test_consent_checkbox_is_offered_and_stored(
         data={"body": "Name me.", "lang": "en", "named_consent": "1"},
     )
     assert db.scalars(select(Comment.named_consent)).all() == [True]
+
+
+def test_deep_replies_stop_indenting_at_the_space_limit_but_say_whom_they_answer(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    people = [factory.user(f"Person {n}") for n in range(5)]
+    space = factory.space(slug="pathways")
+    space.max_shown_depth = 2
+    parent = factory.comment(space, people[0], "Level zero.")
+    chain = [parent]
+    for n in range(1, 5):
+        chain.append(factory.comment(space, people[n], f"Level {n}.", parent=chain[-1]))
+    db.flush()
+    page = parse(client.get("/en/spaces/pathways").text)
+    depths = [
+        next(c for c in one(page, f"#c-{c.id}").attributes["class"].split() if c[0] == "d")
+        for c in chain
+    ]
+    assert depths == ["d0", "d1", "d2", "d2", "d2"]
+    assert texts(one(page, f"#c-{chain[4].id}"), ".reply-to a") == ["Person 3"]

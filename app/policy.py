@@ -18,6 +18,7 @@ from app.models.comments import STATUS_HIDDEN, STATUS_PUBLISHED
 from app.models.spaces import (
     ATTRIBUTION_CHATHAM_HOUSE,
     ATTRIBUTION_CONSENT,
+    ATTRIBUTION_NAMED,
     PRE_MODERATION,
 )
 
@@ -200,3 +201,14 @@ def may_name(
     else:
         named = True
     return named or author_is_moderator or viewer.moderates(space.id) or viewer.user_id == author_id
+
+
+def named_in_export(space: Space, *, author_is_moderator: bool, named_consent: bool) -> bool:
+    """Whether a note, digest or export may carry an author's name.
+
+    Unlike pages, exports leave the site: they never say more than the space's rule
+    allows, whoever makes them. Moderators' own questions are official and signed.
+    """
+    if author_is_moderator or space.attribution == ATTRIBUTION_NAMED:
+        return True
+    return space.attribution == ATTRIBUTION_CONSENT and named_consent

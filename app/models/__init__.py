@@ -3,25 +3,41 @@
 from app.models.accounts import User, UserSession
 from app.models.base import Base
 from app.models.comments import Attachment, Comment, CommentRevision, CommentTranslation
+from app.models.curation import (
+    Assignment,
+    CommentTag,
+    Curation,
+    DraftRevision,
+    Excerpt,
+    NoteDraft,
+    Tag,
+)
 from app.models.moderation import Ban, Flag, ModerationEvent
 from app.models.notifications import EmailOptOut, Follow, OutboxMessage
 from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
+    "Assignment",
     "Attachment",
     "Ban",
     "Base",
     "Comment",
     "CommentRevision",
+    "CommentTag",
     "CommentTranslation",
+    "Curation",
+    "DraftRevision",
     "EmailOptOut",
+    "Excerpt",
     "Flag",
     "Follow",
     "ModerationEvent",
+    "NoteDraft",
     "OutboxMessage",
     "Space",
     "SpaceModerator",
     "SpaceText",
+    "Tag",
     "User",
     "UserSession",
 ]

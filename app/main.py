@@ -13,7 +13,9 @@ from app.api.routes import router as api_router
 from app.attachments.routes import router as attachments_router
 from app.comments.routes import router as comments_router
 from app.config import Settings, get_settings
+from app.curation.routes import router as curation_router
 from app.db import create_db_engine, make_session_factory
+from app.drafts.routes import router as drafts_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 from app.spaces.routes import router as spaces_router
@@ -45,5 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation_router)
     app.include_router(admin_router)
     app.include_router(notifications_router)
+    app.include_router(curation_router)
+    app.include_router(drafts_router)
     install_error_handlers(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -50,3 +52,32 @@ def render_markdown(source: str) -> str:
         url_schemes=_URL_SCHEMES,
         link_rel="nofollow ugc noopener",
     )
+
+
+class _TextOf(HTMLParser):
+    _BREAKS = frozenset(
+        {"p", "br", "hr", "li", "blockquote", "pre", "h3", "h4", "h5", "h6", "ul", "ol"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BREAKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The words of sanitised comment HTML, white space collapsed: what a reader selects."""
+    parser = _TextOf()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from app.markup import plain_text
 from app.models import (
     Comment,
     CommentTranslation,
@@ -274,33 +274,9 @@ class _Excerpts:
         return excerpt(self.translations.get(locale) or self.original)
 
 
-class _TextOf(HTMLParser):
-    _BREAKS = frozenset(
-        {"p", "br", "hr", "li", "blockquote", "pre", "h3", "h4", "h5", "h6", "ul", "ol"}
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def excerpt(html: str, limit: int = EXCERPT_CHARS) -> str:
     """Plain text of sanitised comment HTML, white space collapsed, at most `limit` chars."""
-    parser = _TextOf()
-    parser.feed(html)
-    parser.close()
-    text = " ".join("".join(parser.parts).split())
+    text = plain_text(html)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -1,0 +1,121 @@
+"""The curation panel of a comment: a page without JavaScript, a fragment under htmx."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app import policy
+from app.comments import service as comments
+from app.curation import gcm, service
+from app.db import discard_changes
+from app.drafts.catalogue import section_choices
+from app.errors import Forbidden, FormErrors
+from app.spaces import service as spaces
+from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.htmx import is_htmx, redirect
+
+router = APIRouter()
+
+
+class ActionForm(BaseModel):
+    op: str = ""
+    label: str = ""
+    objective: str = ""
+    tag_id: int | None = None
+    state: str = ""
+    reason: str = ""
+    lang: str = ""
+    passage: str = ""
+    start: int | None = None
+    excerpt_id: int | None = None
+    section: str = ""
+    assignment_id: int | None = None
+
+
+def _panel(
+    request: Request,
+    render: RenderDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    comment_id: int,
+    lang: str,
+    now: datetime,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    comment = comments.get_comment(db, viewer, comment_id)
+    if not policy.can_moderate(viewer, comment.space_id):
+        raise Forbidden("curate")
+    space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
+    context = {
+        "space_view": space_view,
+        "comment": comment,
+        "c": comments.comment_view(
+            db,
+            viewer,
+            comment.id,
+            space=space_view.space,
+            moderator_ids=space_view.moderator_ids,
+            ui_lang=lang,
+            max_shown_depth=0,
+        ),
+        "panel": service.panel(db, viewer, comment),
+        "objectives": [(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES],
+        "gcm_label": gcm.label,
+        "sections": section_choices(lang),
+        "form": form or {},
+        "errors": errors or {},
+    }
+    template = "curation/_panel.html" if is_htmx(request) else "curation/page.html"
+    return render(request, template, context, status_code=422 if errors else 200)
+
+
+@router.get("/{lang}/comments/{comment_id}/curate", name="curate")
+def curate_page(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    return _panel(request, render, db, viewer, comment_id, lang, now)
+
+
+@router.post("/{lang}/comments/{comment_id}/curate")
+def curate(
+    request: Request,
+    lang: LangDep,
+    comment_id: int,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+    data: Annotated[ActionForm, Form()],
+) -> Response:
+    comment = comments.get_comment(db, viewer, comment_id)
+    try:
+        service.apply(db, viewer, comment, service.Action(**data.model_dump()), now)
+    except FormErrors as exc:
+        discard_changes(db)
+        return _panel(
+            request,
+            render,
+            db,
+            viewer,
+            comment_id,
+            lang,
+            now,
+            form=data.model_dump(),
+            errors=exc.errors,
+        )
+    if is_htmx(request):
+        return _panel(request, render, db, viewer, comment_id, lang, now)
+    return redirect(request, f"/{lang}/comments/{comment_id}/curate")

@@ -78,6 +78,7 @@ MODERATOR_PAGES = (
     "/{lang}/admin/",
     "/{lang}/admin/users",
     "/{lang}/admin/spaces/labour-mobility-roundtable",
+    "/{lang}/spaces/labour-mobility-roundtable/drafts",
 )
 
 
@@ -104,8 +105,20 @@ def test_no_wcag_violations_on_moderation_pages(
     page.goto(f"{live_server}/{lang}/spaces/labour-mobility-roundtable")
     page.locator("article.comment .actions a", has_text=REPORT[lang]).first.click()
     found["report form"] = violations(page, axe_source)
+    # Curation in place on the thread (htmx), then the draft editor.
+    page.goto(f"{live_server}/{lang}/spaces/labour-mobility-roundtable")
+    page.wait_for_load_state("networkidle")
+    participant_card = page.locator("article.comment:not(.question):not(:has(.badge))").first
+    participant_card.locator(".actions a", has_text=CURATE[lang]).click()
+    page.locator("section.curation").wait_for()
+    found["curation panel"] = violations(page, axe_source)
+    page.goto(f"{live_server}/{lang}/spaces/labour-mobility-roundtable/drafts")
+    page.locator("#new-draft button[type=submit]").click()
+    page.locator("#draft").wait_for()
+    found["draft editor"] = violations(page, axe_source)
     assert {k: v for k, v in found.items() if v} == {}
 
 
 MODERATE = {"en": "Moderate", "fr": "Modérer", "es": "Moderar"}
 REPORT = {"en": "Report", "fr": "Signaler", "es": "Denunciar"}
+CURATE = {"en": "Curate", "fr": "Sélectionner", "es": "Seleccionar"}

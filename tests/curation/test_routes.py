@@ -39,6 +39,8 @@ def test_tags_free_and_objectives_with_suggestions(
     panel = parse(client.get(f"/en/comments/{cid}/curate").text)
     suggested = [n.attributes["value"] for n in panel.css(".suggestions input[name=objective]")]
     assert suggested == ["5", "6", "18"]
+    assert len(panel.css(f"#cur-{cid}-tag-objective option")) == 24
+    assert [o.attributes["value"] for o in panel.css(f"#cur-{cid}-excerpt-lang option")] == ["en"]
     # htmx: the panel comes back as a fragment, updated.
     response = _post(client, cid, {"op": "tag", "objective": "18"}, htmx=True)
     assert response.status_code == 200
@@ -94,6 +96,9 @@ def test_excerpts_are_checked_against_the_text_and_assigned(
     # A wrong offset from the browser is not trusted: the passage is located again.
     _post(client, cid, {"op": "excerpt", "passage": "They answer  objectives", "start": "3"})
     excerpt = db.scalars(select(Excerpt)).one()
+    panel = parse(client.get(f"/en/comments/{cid}/curate").text)
+    what = [o.attributes["value"] for o in panel.css(f"#cur-{cid}-assign-excerpt_id option")]
+    assert what == ["", str(excerpt.id)]
     assert (excerpt.text, excerpt.start, excerpt.end) == ("They answer objectives", 28, 50)
     assert len(excerpt.source_hash) == 64
     _post(

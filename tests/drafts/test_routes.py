@@ -38,6 +38,8 @@ def world(factory: Factory, client: TestClient) -> dict:
 
 
 def _create(client: TestClient, template: str = "background-note") -> str:
+    form = parse(client.get("/en/spaces/pathways/drafts").text)
+    assert [o.attributes["value"] for o in form.css("#new-draft-lang option")] == ["en", "fr", "es"]
     response = client.post(
         "/en/spaces/pathways/drafts",
         data={"template": template, "title": "Widening pathways", "lang": "en"},

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Ban, Comment, Flag, ModerationEvent, UserSession
 from app.models.spaces import PRE_MODERATION
+from app.moderation.audit import ACTIONS
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 
@@ -310,6 +311,8 @@ def test_audit_log_filters_and_transparency_has_no_names(
         "pin",
         "hide",
     ]
+    options = [o.attributes["value"] for o in log.css("#audit-filter-action option")]
+    assert options == ["", *ACTIONS]
     filtered = parse(client.get("/en/spaces/pathways/audit?action=hide").text)
     assert len(filtered.css("tr.event")) == 1
     assert "Moderator Mona" in texts(filtered, "tr.event td")[1]

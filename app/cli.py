@@ -1,4 +1,4 @@
-"""`roundtable` / `python -m app`: migrate, create an admin, load demo data, serve."""
+"""`roundtable` / `python -m app`: migrate, create an admin, load demo data, move spaces, serve."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 
 import click
 from sqlalchemy import select
@@ -85,6 +87,62 @@ def demo() -> None:
         click.echo(f"Demo accounts use the password {DEMO_PASSWORD!r}.")
     else:
         click.echo("Demo spaces are already loaded.")
+
+
+@main.command("export-space")
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="File to write; - for standard output.",
+)
+def export_space(slug: str, output: str) -> None:
+    """Write the space SLUG as an interchange file (JSON, format version 1)."""
+    from app.errors import NotFound
+    from app.interchange import export
+
+    with _session() as db:
+        try:
+            space = export.space_by_slug(db, slug)
+        except NotFound:
+            raise click.ClickException(f"No space has the address {slug!r}.") from None
+        document = export.export_space(db, space, now=datetime.now(UTC))
+    text = export.dumps(document)
+    count = len(document["comments"])
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Exported {slug} ({count} comment(s)) to {output}.", err=True)
+
+
+@main.command("import-space")
+@click.argument("file", type=click.File("rb"))
+@click.option("--slug", default=None, help="Address of the new space (default: the file's).")
+def import_space(file: IO[bytes], slug: str | None) -> None:
+    """Create a new space from the interchange FILE (- for standard input).
+
+    Nothing is written unless the whole file is right; otherwise every problem is
+    listed with its place in the file.
+    """
+    from app.interchange import importer
+
+    data = file.read(importer.MAX_FILE_BYTES + 1)
+    try:
+        with _session() as db:
+            document = importer.read_json(data)
+            space = importer.import_space(db, document, slug=slug, now=datetime.now(UTC))
+            new_slug = space.slug
+    except importer.ImportProblems as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {exc.count} problem(s) listed above."
+        ) from None
+    click.echo(f"Imported the space {new_slug} ({len(document['comments'])} comment(s)).")
 
 
 @main.command()

@@ -1,0 +1,24 @@
+"""The space interchange format: a whole space as versioned, documented JSON.
+
+`schema.json` beside this file is the format's definition and its documentation;
+`export` writes a space as such a document, `importer` checks one and builds a new
+space from it, and `routes` offers both to administrators.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FORMAT = "roundtable-space"
+VERSION = 1
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the current version."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded

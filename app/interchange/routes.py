@@ -1,0 +1,69 @@
+"""Administrators export a space as an interchange file and import one as a new space."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from app.attachments.routes import content_disposition
+from app.db import discard_changes
+from app.errors import Forbidden
+from app.interchange import export, importer
+from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.htmx import redirect
+
+router = APIRouter()
+
+
+@router.get("/{lang}/admin/spaces/{slug}/export.json", name="interchange_export")
+def export_space(lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep, now: NowDep) -> Response:
+    if not viewer.is_admin:
+        raise Forbidden("admin")
+    space = export.space_by_slug(db, slug)
+    body = export.dumps(export.export_space(db, space, now=now))
+    return Response(
+        body.encode("utf-8"),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": content_disposition(export.filename(space, now)),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/{lang}/admin/import", name="interchange_import")
+def import_form(request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep) -> Response:
+    if not viewer.is_admin:
+        raise Forbidden("admin")
+    return render(request, "interchange/import.html", {"form": {}, "problems": None})
+
+
+@router.post("/{lang}/admin/import")
+def import_space(
+    request: Request,
+    lang: LangDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+    file: Annotated[UploadFile | None, File()] = None,
+    slug: Annotated[str, Form()] = "",
+) -> Response:
+    if not viewer.is_admin:
+        raise Forbidden("admin")
+    # One byte past the limit is enough to know the file is too big.
+    data = file.file.read(importer.MAX_FILE_BYTES + 1) if file is not None else None
+    try:
+        document = importer.read_json(data)
+        space = importer.import_space(db, document, slug=slug, tagger_id=viewer.user_id, now=now)
+    except importer.ImportProblems as exc:
+        discard_changes(db)
+        context = {
+            "form": {"slug": slug, "filename": file.filename if file is not None else ""},
+            "problems": exc,
+        }
+        return render(request, "interchange/import.html", context, status_code=422)
+    return redirect(request, f"/{lang}/admin/spaces/{space.slug}")

@@ -20,8 +20,11 @@ from app.interchange.routes import router as interchange_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 from app.spaces.routes import router as spaces_router
+from app.web.deps import SESSION_COOKIE
 from app.web.errors import install_error_handlers
+from app.web.health import router as health_router
 from app.web.locale import LocaleMiddleware
+from app.web.security import SecurityHeadersMiddleware
 from app.web.templates import Renderer, build_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -30,7 +33,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
-        title="Roundtable", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+        # No interactive docs page: it needs inline scripts the security policy forbids.
+        title="Roundtable",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
     engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
     app.state.settings = settings
@@ -39,7 +46,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.renderer = Renderer(build_templates())
 
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        session_cookie=SESSION_COOKIE,
+        force_https=settings.secure_cookies,
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(spaces_router)
     app.include_router(accounts_router)

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Forbidden, NotFound
@@ -19,15 +20,22 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _page(request: Request, status: int, title: str, message: str) -> Response:
+def _page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if _is_api(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     render = request.app.state.renderer
     return render(
         request,
         "errors/error.html",
         {"status": status, "title": title, "message": message},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -86,6 +94,17 @@ def install_error_handlers(app: FastAPI) -> None:
             400,
             gettext("Something went wrong"),
             gettext("The request could not be handled."),
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
+        log.error("database unavailable: %s", type(exc.orig).__name__ if exc.orig else exc)
+        return _page(
+            request,
+            503,
+            gettext("Temporarily unavailable"),
+            gettext("Roundtable cannot reach its database right now. Please try again shortly."),
+            headers={"Retry-After": "30"},
         )
 
     @app.exception_handler(Exception)

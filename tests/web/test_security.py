@@ -1,0 +1,119 @@
+"""Security headers, private caching, no inline script anywhere, health probes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from app.web.templates import TEMPLATES_DIR
+from tests.factories import Factory, sign_in
+from tests.html import one, parse
+
+
+@pytest.fixture
+def world(factory: Factory) -> dict:
+    mona = factory.user("Moderator Mona")
+    alice = factory.user("Alice Achieng")
+    space = factory.space(slug="pathways", moderators=(mona,))
+    question = factory.question(space, mona, "Which pathways?")
+    comment = factory.comment(space, alice, "Skills.", parent=question)
+    return {"mona": mona, "alice": alice, "comment": comment}
+
+
+def _policy(header: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        found[name] = values
+    return found
+
+
+@pytest.mark.parametrize("path", ["/en/", "/en/spaces/pathways", "/en/sign-in", "/en/nowhere"])
+def test_every_page_carries_the_security_headers(
+    client: TestClient, world: dict, path: str
+) -> None:
+    response = client.get(path)
+    policy = _policy(response.headers["content-security-policy"])
+    assert policy["script-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert all("unsafe" not in v for values in policy.values() for v in values)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in response.headers
+
+
+def test_hsts_only_over_https(app: object, world: dict) -> None:
+    with TestClient(app, base_url="https://testserver") as secure:  # type: ignore[arg-type]
+        assert secure.get("/en/").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_signed_in_pages_and_fragments_are_private(client: TestClient, world: dict) -> None:
+    assert "cache-control" not in client.get("/en/spaces/pathways").headers
+    sign_in(client, world["mona"])
+    cid = world["comment"].id
+    for path, headers in [
+        ("/en/spaces/pathways", {}),
+        ("/en/spaces/pathways/moderation", {}),
+        (f"/en/comments/{cid}/curate", {"HX-Request": "true"}),
+        (f"/en/comments/{cid}", {"HX-Request": "true"}),
+    ]:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "private, no-store", path
+        assert "Cookie" in response.headers["vary"], path
+    static = client.get("/static/roundtable.css")
+    assert static.headers.get("cache-control") != "private, no-store"
+
+
+def test_no_inline_script_or_event_handler_in_any_template() -> None:
+    handler = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
+    for template in Path(TEMPLATES_DIR).rglob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", source):
+            assert "src=" in tag, f"inline script in {template}"
+        assert not handler.search(source), f"event handler attribute in {template}"
+        assert "javascript:" not in source, template
+
+
+def test_rendered_pages_have_no_inline_script(client: TestClient, world: dict) -> None:
+    sign_in(client, world["mona"])
+    page = parse(client.get("/en/spaces/pathways").text)
+    for script in page.css("script"):
+        assert script.attributes.get("src", "").startswith("/static/")
+        assert not script.text().strip()
+    for node in page.css("*"):
+        assert not [a for a in node.attributes if a.startswith("on")], node.tag
+    config = json.loads(one(page, "meta[name=htmx-config]").attributes["content"] or "{}")
+    assert (config["allowEval"], config["allowScriptTags"], config["selfRequestsOnly"]) == (
+        False,
+        False,
+        True,
+    )
+
+
+def test_health_probes(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_database_down_gives_503_not_a_stack_trace(tmp_path: Path) -> None:
+    # Nothing listens on port 1: every connection is refused.
+    nowhere = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
+    broken = Settings(data_dir=tmp_path, database_url=nowhere)
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+        page = client.get("/fr/")
+        assert page.status_code == 503
+        assert page.headers["retry-after"] == "30"
+        assert "Traceback" not in page.text
+        assert one(parse(page.text), "h1").text().strip() == "Temporairement indisponible"

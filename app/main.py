@@ -20,6 +20,7 @@ from app.interchange.routes import router as interchange_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 from app.spaces.routes import router as spaces_router
+from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
 from app.web.errors import install_error_handlers
 from app.web.health import router as health_router
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.renderer = Renderer(build_templates())
 
+    # Last added runs first: security headers wrap everything, the locale is known
+    # before the CSRF check can refuse a request in the reader's language.
+    app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     app.add_middleware(
         SecurityHeadersMiddleware,

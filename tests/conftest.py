@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +20,8 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.web.csrf import COOKIE as CSRF_COOKIE
+from app.web.csrf import SAFE_METHODS
 from tests.factories import Factory
 
 
@@ -98,9 +101,25 @@ def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
     return application
 
 
+class BrowserLikeClient(TestClient):
+    """A test client that, like our pages, sends the CSRF token with unsafe requests.
+
+    tests/web/test_csrf.py uses a plain TestClient to prove requests without it fail.
+    """
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if method.upper() not in SAFE_METHODS:
+            if self.cookies.get(CSRF_COOKIE) is None:
+                super().request("GET", "/healthz")
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", self.cookies.get(CSRF_COOKIE) or "")
+            kwargs["headers"] = headers
+        return super().request(method, url, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, follow_redirects=False) as test_client:
+    with BrowserLikeClient(app, follow_redirects=False) as test_client:
         yield test_client
 
 

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from app import i18n, policy
+from app.web import csrf
 from app.web.htmx import is_htmx
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -70,6 +71,8 @@ def build_templates() -> Jinja2Templates:
         language_name=i18n.language_name,
         switch_url=_switch_url,
         policy=policy,
+        csrf_field=csrf.csrf_field,
+        csrf_token=csrf.current_token,
     )
     env.filters.update(
         when=i18n.format_when,

@@ -127,10 +127,15 @@ def test_one_click_unsubscribe_from_the_mail_client(
     inbox: Inbox,
 ) -> None:
     alice, path = _reply_mail(db, factory, session_factory, settings, inbox)
-    response = client.post(
+    # The mail provider's server posts: no cookie, no CSRF token, a foreign origin.
+    mail_client = TestClient(client.app, follow_redirects=False)
+    response = mail_client.post(
         path,
         content=b"List-Unsubscribe=One-Click",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": "https://mail.example",
+        },
     )
     assert response.status_code == 200
     assert _opt_outs(db) == {(alice.id, outbox.KIND_REPLY)}

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     session_max_age_days: int = Field(
         default=30, description="How long a sign-in lasts without activity, in days."
     )
+    session_absolute_days: int = Field(
+        default=90, description="How long a sign-in lasts at most, however active, in days."
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (set when served over HTTPS)."
     )

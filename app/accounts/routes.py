@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app.accounts import service
-from app.errors import FormErrors
+from app.errors import Forbidden, FormErrors
 from app.web.deps import (
     SESSION_COOKIE,
     DbDep,
@@ -117,6 +117,10 @@ def sign_in(
             {"form": {"email": email}, "errors": exc.errors, "next": target},
             status_code=422,
         )
+    # A new token at every sign-in: a session id planted before it is worth nothing.
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        service.end_session(db, previous)
     token = service.start_session(
         db,
         user,
@@ -125,6 +129,31 @@ def sign_in(
         agent=request.headers.get("user-agent", ""),
     )
     return _signed_in(request, target, token, settings)
+
+
+@router.get("/{lang}/account/sessions", name="sessions")
+def sessions(
+    request: Request, lang: LangDep, db: DbDep, viewer: ViewerDep, render: RenderDep
+) -> Response:
+    if viewer.user_id is None:
+        raise Forbidden("sign-in")
+    rows = service.sessions_of(db, viewer.user_id, request.cookies.get(SESSION_COOKIE))
+    return render(request, "accounts/sessions.html", {"sessions": rows})
+
+
+@router.post("/{lang}/account/sessions/end")
+def end_sessions(
+    request: Request,
+    lang: LangDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    session_id: Annotated[int | None, Form()] = None,
+) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if viewer.user_id is None or not token:
+        raise Forbidden("sign-in")
+    service.end_other_sessions(db, viewer.user_id, token, session_id=session_id)
+    return redirect(request, f"/{lang}/account/sessions")
 
 
 @router.post("/{lang}/sign-out", name="sign_out")

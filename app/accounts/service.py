@@ -95,7 +95,39 @@ def end_session(db: Session, token: str) -> None:
     db.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
 
 
-def resolve_viewer(db: Session, token: str | None, *, now: datetime, max_age: timedelta) -> Viewer:
+def sessions_of(
+    db: Session, user_id: int, current_token: str | None
+) -> list[tuple[UserSession, bool]]:
+    """A person's sign-ins, newest first, each marked whether it is this browser."""
+    current = _token_hash(current_token) if current_token else ""
+    rows = db.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user_id)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    )
+    return [(row, row.token_hash == current) for row in rows]
+
+
+def end_other_sessions(
+    db: Session, user_id: int, current_token: str, *, session_id: int | None = None
+) -> None:
+    """End one other sign-in of this person (or all of them), never the current one."""
+    query = delete(UserSession).where(
+        UserSession.user_id == user_id, UserSession.token_hash != _token_hash(current_token)
+    )
+    if session_id is not None:
+        query = query.where(UserSession.id == session_id)
+    db.execute(query)
+
+
+def resolve_viewer(
+    db: Session,
+    token: str | None,
+    *,
+    now: datetime,
+    max_age: timedelta,
+    absolute: timedelta = timedelta(days=90),
+) -> Viewer:
     if not token:
         return ANONYMOUS
     row = db.execute(
@@ -106,7 +138,8 @@ def resolve_viewer(db: Session, token: str | None, *, now: datetime, max_age: ti
     if row is None:
         return ANONYMOUS
     user_session, user = row
-    if user_session.expires_at <= now:
+    # Idle timeout (expires_at slides with use) and absolute timeout (from sign-in).
+    if user_session.expires_at <= now or user_session.created_at + absolute <= now:
         db.delete(user_session)
         return ANONYMOUS
     if now - user_session.last_seen_at > _TOUCH_EVERY:

@@ -47,6 +47,7 @@ def get_viewer(request: Request, db: DbDep, settings: SettingsDep, now: NowDep) 
         request.cookies.get(SESSION_COOKIE),
         now=now,
         max_age=timedelta(days=settings.session_max_age_days),
+        absolute=timedelta(days=settings.session_absolute_days),
     )
     request.state.viewer = viewer
     return viewer

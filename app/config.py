@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest position paper accepted, in bytes."
     )
+    max_request_bytes: int = Field(
+        default=12 * 1024 * 1024,
+        description="Largest request body accepted, in bytes (an upload plus its form).",
+    )
     max_comment_chars: int = Field(
         default=20_000, description="Longest comment accepted, in characters."
     )

@@ -24,6 +24,7 @@ from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
 from app.web.errors import install_error_handlers
 from app.web.health import router as health_router
+from app.web.limits import BodyLimitMiddleware
 from app.web.locale import LocaleMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templates import Renderer, build_templates
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Last added runs first: security headers wrap everything, the locale is known
     # before the CSRF check can refuse a request in the reader's language.
     app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     app.add_middleware(
         SecurityHeadersMiddleware,

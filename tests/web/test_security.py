@@ -117,3 +117,24 @@ def test_database_down_gives_503_not_a_stack_trace(tmp_path: Path) -> None:
         assert page.headers["retry-after"] == "30"
         assert "Traceback" not in page.text
         assert one(parse(page.text), "h1").text().strip() == "Temporairement indisponible"
+
+
+def test_oversize_bodies_are_refused_before_parsing(app: object, settings: Settings) -> None:
+    limit = settings.max_request_bytes
+    with TestClient(app) as client:  # type: ignore[arg-type]
+        declared = client.post(
+            "/fr/sign-in", content=b"x" * (limit + 1), headers={"Content-Type": "text/plain"}
+        )
+        assert declared.status_code == 413
+        assert "trop volumineuse" in one(parse(declared.text), "main").text()
+
+        def chunks():  # no Content-Length: the limit is counted while reading
+            for _ in range(limit // 65536 + 2):
+                yield b"y" * 65536
+
+        streamed = client.post(
+            "/api/v1/spaces/pathways/comments",
+            content=chunks(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert streamed.status_code == 413

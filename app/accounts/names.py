@@ -28,3 +28,43 @@ def clean_email(raw: str) -> str:
 
 def looks_like_email(email: str) -> bool:
     return len(email) <= 254 and bool(_EMAIL.match(email))
+
+
+# Names that would pass for the site, its staff, or the "a participant" of unnamed quotes.
+RESERVED = frozenset(
+    {
+        "admin",
+        "administrator",
+        "administrateur",
+        "administrador",
+        "administradora",
+        "moderator",
+        "moderateur",
+        "moderatrice",
+        "moderador",
+        "moderadora",
+        "moderation",
+        "roundtable",
+        "system",
+        "systeme",
+        "sistema",
+        "support",
+        "staff",
+        "anonymous",
+        "anonyme",
+        "anonimo",
+        "participant",
+        "aparticipant",
+        "unparticipant",
+        "participante",
+        "unparticipante",
+        "unaparticipante",
+    }
+)
+
+
+def is_reserved(name: str) -> bool:
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", display_name_key(name)) if ch.isalnum()
+    )
+    return folded in RESERVED

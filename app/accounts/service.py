@@ -32,6 +32,8 @@ def register(db: Session, *, display_name: str, email: str, password: str, local
         errors["display_name"] = gettext("Your name must be between 2 and 60 characters.")
     elif names.has_control_chars(name):
         errors["display_name"] = gettext("Your name contains characters that are not allowed.")
+    elif names.is_reserved(name):
+        errors["display_name"] = gettext("This name is reserved; please choose another.")
     if not names.looks_like_email(address):
         errors["email"] = gettext("Enter an e-mail address such as name@example.org.")
     if len(password) < passwords.MIN_LENGTH:
@@ -41,6 +43,11 @@ def register(db: Session, *, display_name: str, email: str, password: str, local
     elif len(password) > passwords.MAX_LENGTH:
         errors["password"] = gettext(
             "Your password must have at most %(max)d characters.", max=passwords.MAX_LENGTH
+        )
+    elif passwords.too_guessable(password, personal=[name, address, *address.split("@")]):
+        errors["password"] = gettext(
+            "This password is too common or too easy to guess. A few unrelated words make a "
+            "strong one."
         )
     if not errors:
         key = names.display_name_key(name)

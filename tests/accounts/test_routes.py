@@ -92,3 +92,35 @@ def test_sign_in_never_redirects_off_site(client: TestClient, factory: Factory) 
 def test_a_forged_cookie_is_anonymous(client: TestClient) -> None:
     client.cookies.set(SESSION_COOKIE, "forged")
     assert not parse(client.get("/en/").text).css(".account .who")
+
+
+@pytest.mark.parametrize(
+    ("field", "form", "message"),
+    [
+        (
+            "password",
+            {"password": "123456789012"},
+            "This password is too common or too easy to guess.",
+        ),
+        (
+            "password",
+            {"password": "Alice Achieng 2024"},
+            "This password is too common or too easy to guess.",
+        ),
+        ("display_name", {"display_name": "Moderator"}, "This name is reserved"),
+        ("display_name", {"display_name": "Modérateur"}, "This name is reserved"),
+        ("display_name", {"display_name": "A  Participant"}, "This name is reserved"),
+    ],
+)
+def test_common_passwords_and_reserved_names_are_refused(
+    client: TestClient, field: str, form: dict, message: str
+) -> None:
+    data = {
+        "display_name": "Alice Achieng",
+        "email": "alice@example.org",
+        "password": "a long enough passphrase",
+        **form,
+    }
+    response = client.post("/en/register", data=data)
+    assert response.status_code == 422
+    assert texts(parse(response.text), f"#register-{field}-error")[0].startswith(message)

@@ -6,7 +6,7 @@ PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 export ROUNDTABLE_DATA_DIR ?= data
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps docker
+.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps document-deps docker
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -38,7 +38,13 @@ browser-deps: node_modules/.package-lock.json ## Chromium (Debian) and axe-core 
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped" >&2; fi; }
 
-test: $(VENV)/.installed-test browser-deps ## Install what tests need; lint; run the suite on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set)
+document-deps: ## LibreOffice (Debian), which the document tests open DOCX exports with
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
+	  else echo "soffice (LibreOffice) is not installed: its DOCX checks will be skipped" >&2; fi; }
+
+test: $(VENV)/.installed-test browser-deps document-deps ## Install what tests need; lint; run the suite on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	env -u TEST_DATABASE_URL $(BIN)/pytest

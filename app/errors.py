@@ -19,3 +19,7 @@ class FormErrors(Exception):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class Stale(FormErrors):
+    """Someone saved a newer version since the form was opened (answered with 409)."""

@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.curation.routes import router as curation_router
 from app.db import create_db_engine, make_session_factory
 from app.drafts.routes import router as drafts_router
+from app.exports.routes import router as exports_router
 from app.interchange.routes import router as interchange_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
@@ -70,5 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(curation_router)
     app.include_router(drafts_router)
     app.include_router(interchange_router)
+    app.include_router(exports_router)
     install_error_handlers(app)
     return app

@@ -89,6 +89,7 @@ def edit(
     upload: Upload | None,
     settings: Settings,
     now: datetime,
+    base_version: int | None = None,
 ) -> Comment:
     if upload is not None:
         attachments.validate_upload(upload.data, max_bytes=settings.max_upload_bytes)
@@ -101,6 +102,7 @@ def edit(
         lang=lang,
         now=now,
         max_chars=settings.max_comment_chars,
+        base_version=base_version,
     )
     if upload is not None:
         _attach(db, viewer, comment, space, upload, settings, now)

@@ -12,7 +12,7 @@ from app.comments import contributions, service
 from app.comments.language import detect_language
 from app.comments.views import CommentView
 from app.db import discard_changes
-from app.errors import Forbidden, FormErrors
+from app.errors import Forbidden, FormErrors, Stale
 from app.i18n import LOCALES
 from app.spaces import service as spaces
 from app.spaces.routes import MAX_SHOWN_DEPTH
@@ -248,6 +248,7 @@ def edit(
     render: RenderDep,
     body: Annotated[str | None, Form()] = None,
     comment_lang: Annotated[str | None, Form(alias="lang")] = None,
+    version: Annotated[int | None, Form()] = None,
     attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     comment = service.get_comment(db, viewer, comment_id)
@@ -257,6 +258,7 @@ def edit(
         raise Forbidden("edit")
     form = {"body": comment.body_md if body is None else body, "lang": comment_lang or comment.lang}
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
             contributions.edit(
@@ -269,17 +271,25 @@ def edit(
                 upload=_read_upload(attachment, settings.max_upload_bytes),
                 settings=settings,
                 now=now,
+                base_version=version,
             )
         except FormErrors as exc:
             discard_changes(db)
             errors = exc.errors
+            status = 409 if isinstance(exc, Stale) else 422
         else:
             if is_htmx(request):
                 return _card(request, render, db, viewer, comment.id, lang, space_view)
             return redirect(request, f"/{lang}/spaces/{space.slug}#c-{comment.id}")
-    context = {"space_view": space_view, "comment": comment, "form": form, "errors": errors}
+    context = {
+        "space_view": space_view,
+        "comment": comment,
+        "form": form,
+        "errors": errors,
+        "stale": status == 409,
+    }
     template = "comments/_edit_form.html" if is_htmx(request) else "comments/edit.html"
-    return render(request, template, context, status_code=422 if errors else 200)
+    return render(request, template, context, status_code=status)
 
 
 @router.api_route(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.comments import queries, threading
 from app.comments.views import CommentView, ViewContext, build_views
-from app.errors import Forbidden, FormErrors, NotFound
+from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import gettext, language_name
 from app.markup import render_markdown
 from app.models import Comment, CommentRevision, CommentTranslation, Space
@@ -217,9 +217,19 @@ def edit_comment(
     lang: str,
     now: datetime,
     max_chars: int,
+    base_version: int | None = None,
 ) -> Comment:
     if not policy.can_edit(viewer, comment, space, now):
         raise Forbidden(gettext("You can only edit your own comments while the space is open."))
+    if base_version is not None and base_version != comment.version:
+        raise Stale(
+            {
+                "body": gettext(
+                    "This comment was changed elsewhere after you opened it. The current text "
+                    "is shown above; your text is kept below: merge them and save again."
+                )
+            }
+        )
     text = clean_body(body, max_chars=max_chars)
     _check_lang(space, lang)
     if lang != comment.lang:

@@ -12,18 +12,20 @@ from sqlalchemy.orm import Session
 
 from app.db import discard_changes
 from app.drafts import document, service
+from app.drafts import export as exporting
 from app.drafts.catalogue import templates
 from app.drafts.document import Content
-from app.errors import FormErrors
+from app.errors import FormErrors, NotFound
 from app.models import NoteDraft
 from app.policy import Viewer
 from app.spaces import service as spaces
-from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import redirect
 
 router = APIRouter()
 
 PRIVATE = {"Cache-Control": "private, no-store"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _list(
@@ -266,3 +268,34 @@ def words(
     form = data.model_dump()
     count = sum(document.word_count(str(form.get(f"section_{s.key}", ""))) for s in spec.sections)
     return render(request, "drafts/_words.html", {"draft": draft, "words": count}, headers=PRIVATE)
+
+
+def _download(data: bytes, filename: str, media_type: str) -> Response:
+    headers = {
+        **PRIVATE,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, media_type=media_type, headers=headers)
+
+
+@router.get("/{lang}/drafts/{draft_id}/export.{fmt}", name="draft_export")
+def export(
+    lang: LangDep,
+    draft_id: int,
+    fmt: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+) -> Response:
+    draft = service.get_draft(db, viewer, draft_id)
+    if fmt not in ("md", "docx"):
+        raise NotFound
+    space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
+    doc = exporting.build(db, draft, space_view, settings.base_url)
+    name = f"{space_view.space.slug}-note-{draft.id}-v{draft.version}"
+    if fmt == "md":
+        markdown = doc.render().encode("utf-8")
+        return _download(markdown, f"{name}.md", "text/markdown; charset=utf-8")
+    return _download(exporting.to_word(doc, draft, now), f"{name}.docx", DOCX)

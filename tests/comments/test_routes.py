@@ -293,3 +293,39 @@ def test_permalink_shows_the_comment_with_its_replies_only(
     assert "d1" in classes[1]
     question_page = parse(client.get(f"/en/comments/{q2.id}").text)
     assert texts(question_page, "article.comment .body") == ["Second question?", "On question two."]
+
+
+def test_two_editors_one_wins_the_other_gets_409_and_keeps_their_text(
+    client: TestClient, db: Session, setting: dict
+) -> None:
+    sign_in(client, setting["alice"])
+    client.post(
+        "/en/spaces/pathways/comments",
+        data={"body": "First words.", "lang": "en", "parent_id": str(setting["question"].id)},
+    )
+    comment = _comments(db)[-1]
+    opened = comment.version
+    first = client.post(
+        f"/en/comments/{comment.id}/edit",
+        data={"body": "Edited in the first tab.", "lang": "en", "version": str(opened)},
+    )
+    assert first.status_code == 303
+    second = client.post(
+        f"/en/comments/{comment.id}/edit",
+        data={"body": "Edited in the second tab.", "lang": "en", "version": str(opened)},
+        headers=HTMX,
+    )
+    assert second.status_code == 409
+    form = parse(second.text)
+    assert one(form, f"#c-{comment.id}-body").text() == "Edited in the second tab."
+    assert one(form, f"#c-{comment.id}-current pre").text() == "Edited in the first tab."
+    db.refresh(comment)
+    assert comment.body_md == "Edited in the first tab."
+    current = one(form, "input[name=version]").attributes["value"]
+    again = client.post(
+        f"/en/comments/{comment.id}/edit",
+        data={"body": "Merged by hand.", "lang": "en", "version": current},
+    )
+    assert again.status_code == 303
+    db.refresh(comment)
+    assert comment.body_md == "Merged by hand."

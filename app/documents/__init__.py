@@ -1,0 +1,45 @@
+"""Documents made from what people wrote: safe Markdown, DOCX, CSV cells.
+
+- `markdown`: `escape()`, `escape_block()` and `MarkdownDocument`, which holds headings,
+  paragraphs numbered across the document, quotes, lists and tables with footnoted
+  sources, and writes them as pandoc Markdown (`render()`) or pandoc's JSON AST
+  (`render_ast()`); either way user text is always literal text.
+- `docx`: `to_docx()` makes a Word document with pandoc, from a `MarkdownDocument` (via
+  its AST: faster, and no Markdown parsing of user text) or from Markdown it rendered.
+- `csvsafe`: `cell()` keeps spreadsheet formulas out of CSV exports.
+
+`reference.docx` is pandoc's own default (`pandoc --print-default-data-file
+reference.docx`, pandoc 3.9) with one change: the `<w:footnotePr>` of its section
+(`numRestart eachSect`) is removed from `word/document.xml`, because LibreOffice reads it
+as "restart footnote numbers at each chapter" (each Heading 1); Word numbers footnotes
+through the document either way. The styles are pandoc's, unchanged on purpose: they are
+every style the documents use (Title, Heading 1-6, Body Text, Block Text for quotes,
+Footnote Text, the table style), under the names Word users restyle by. Keeping a copy
+pins the look against pandoc upgrades. To restyle, edit the styles in Word or LibreOffice
+(or with python-docx at build time), keep their names, and check that the section still
+has no footnotePr (tests/documents checks both).
+"""
+
+from app.documents.docx import DocumentError, DocumentMetadata, to_docx
+from app.documents.markdown import (
+    Emph,
+    MarkdownDocument,
+    Ref,
+    Source,
+    Strong,
+    escape,
+    escape_block,
+)
+
+__all__ = [
+    "DocumentError",
+    "DocumentMetadata",
+    "Emph",
+    "MarkdownDocument",
+    "Ref",
+    "Source",
+    "Strong",
+    "escape",
+    "escape_block",
+    "to_docx",
+]

@@ -1,0 +1,105 @@
+"""Draft exports: footnoted Markdown and a Word file that real readers understand."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import NoteDraft
+from tests.exports.readers import docx_ast, docx_part, libreoffice, markdown_ast, plain, walk
+from tests.factories import Factory, sign_in
+
+HOSTILE = "<script>alert(1)</script> # not a heading [link](javascript:x) {=openxml} `code` *x*"
+
+
+@pytest.fixture
+def drafted(client: TestClient, db: Session, factory: Factory) -> dict:
+    mona = factory.user("Moderator Mona")
+    alice = factory.user("Alice Achieng")
+    space = factory.space(slug="pathways", moderators=(mona,))
+    question = factory.question(space, mona, "Which pathways?")
+    comment = factory.comment(space, alice, "Skills partnerships work.", parent=question)
+    sign_in(client, mona)
+    response = client.post(
+        "/en/spaces/pathways/drafts",
+        data={"template": "background-note", "title": "Widening pathways", "lang": "en"},
+    )
+    url = response.headers["location"]
+    draft = db.scalars(select(NoteDraft)).one()
+    client.post(
+        url,
+        data={
+            "title": "Widening pathways",
+            "base_version": str(draft.version),
+            "section_background": f"Participants valued skills partnerships [c:{comment.id}].\n\n"
+            "A second paragraph.",
+            "section_objectives": f"A third paragraph.\n\n> {HOSTILE} [c:{comment.id}]",
+            "section_guiding-questions": "## Which pathways next?\n- faster recognition",
+        },
+    )
+    return {"url": url, "space": space, "comment": comment}
+
+
+def test_markdown_has_numbered_paragraphs_across_sections_and_footnotes(
+    client: TestClient, drafted: dict
+) -> None:
+    response = client.get(drafted["url"] + "/export.md")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["cache-control"] == "private, no-store"
+    ast = markdown_ast(response.text)
+    headers = [plain(h) for h in walk(ast["blocks"]) if h["t"] == "Header"]
+    assert headers == ["Background", "Objectives", "Guiding questions", "Which pathways next?"]
+    numbered = [b for b in walk(ast["blocks"], notes=False) if b["t"] == "OrderedList"]
+    starts = [lst["c"][0][0] for lst in numbered]
+    assert starts == [1, 3]  # (1) (2) in Background, (3) continues in Objectives
+    notes = [plain(n) for n in walk(ast["blocks"]) if n["t"] == "Note"]
+    assert len(notes) == 2
+    assert notes[0].startswith("Alice Achieng, ")
+    assert f"/en/comments/{drafted['comment'].id}" in notes[0]
+    # What people wrote stays text: no raw HTML, link, code or emphasis was created from it.
+    found = {e["t"] for e in walk(ast["blocks"], notes=False)}
+    assert not found & {"RawInline", "RawBlock", "Link", "Code", "Emph", "CodeBlock"}
+    assert HOSTILE in plain(ast["blocks"], notes=False)
+
+
+def test_chatham_house_drafts_name_nobody(client: TestClient, db: Session, drafted: dict) -> None:
+    drafted["space"].attribution = "chatham-house"
+    db.flush()
+    text = client.get(drafted["url"] + "/export.md").text
+    notes = [plain(n) for n in walk(markdown_ast(text)["blocks"]) if n["t"] == "Note"]
+    assert all(n.startswith("A participant, ") for n in notes)
+    assert "Alice" not in text
+
+
+def test_docx_survives_pandoc_and_libreoffice(
+    client: TestClient, drafted: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    response = client.get(drafted["url"] + "/export.docx")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    )
+    document = response.content
+    ast = docx_ast(document)
+    headers = [plain(h) for h in walk(ast["blocks"]) if h["t"] == "Header"]
+    assert "Background" in headers
+    assert "Objectives" in headers
+    assert len([n for n in walk(ast["blocks"]) if n["t"] == "Note"]) == 2
+    assert "<w:footnoteReference" in docx_part(document, "word/document.xml")
+    assert "Widening pathways" in docx_part(document, "docProps/core.xml")
+    assert "w:instrText" not in docx_part(document, "word/document.xml")  # no fields
+    text = libreoffice(tmp_path_factory).text(document)
+    assert "Participants valued skills partnerships" in text
+    assert "Alice Achieng" in text  # the footnote, as LibreOffice lays it out
+    assert HOSTILE.split(" # ")[0] in text
+
+
+def test_exports_are_for_moderators_only(
+    client: TestClient, factory: Factory, drafted: dict
+) -> None:
+    sign_in(client, factory.user("Someone Else"))
+    assert client.get(drafted["url"] + "/export.md").status_code == 404
+    assert client.get(drafted["url"] + "/export.pdf").status_code == 404

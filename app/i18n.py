@@ -84,9 +84,17 @@ def language_name(code: str, in_locale: str | None = None) -> str:
     return name[:1].upper() + name[1:]
 
 
+# Dates in English follow international (and UN) usage, "27 January 2022", not US usage.
+_DATE_LOCALES = {"en": "en_GB"}
+
+
+def date_locale(locale: str) -> str:
+    return _DATE_LOCALES.get(locale, locale)
+
+
 def format_when(value: datetime, fmt: str = "medium") -> str:
-    return format_datetime(value, format=fmt, locale=get_locale(), tzinfo=None)
+    return format_datetime(value, format=fmt, locale=date_locale(get_locale()), tzinfo=None)
 
 
 def format_day(value: datetime, fmt: str = "long") -> str:
-    return format_date(value, format=fmt, locale=get_locale())
+    return format_date(value, format=fmt, locale=date_locale(get_locale()))

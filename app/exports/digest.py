@@ -370,7 +370,7 @@ def _language(code: str, lang: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _day_in(day: date, locale: str) -> str:
-    return format_date(day, format="long", locale=locale)  # as i18n.format_day writes it
+    return format_date(day, format="long", locale=i18n.date_locale(locale))  # as format_day
 
 
 def _day(value: datetime) -> str:

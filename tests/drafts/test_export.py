@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import NoteDraft
 from tests.exports.readers import docx_ast, docx_part, libreoffice, markdown_ast, plain, walk
 from tests.factories import Factory, sign_in
+from tests.html import parse, texts
 
 HOSTILE = "<script>alert(1)</script> # not a heading [link](javascript:x) {=openxml} `code` *x*"
 
@@ -103,3 +104,44 @@ def test_exports_are_for_moderators_only(
     sign_in(client, factory.user("Someone Else"))
     assert client.get(drafted["url"] + "/export.md").status_code == 404
     assert client.get(drafted["url"] + "/export.pdf").status_code == 404
+
+
+def test_summary_of_conclusions_numbers_headlines_with_their_bullets(
+    client: TestClient, db: Session, drafted: dict
+) -> None:
+    response = client.post(
+        "/en/spaces/pathways/drafts",
+        data={"template": "summary-of-conclusions", "title": "Conclusions", "lang": "en"},
+    )
+    url = response.headers["location"]
+    draft = db.scalars(
+        select(NoteDraft).where(NoteDraft.template == "summary-of-conclusions")
+    ).one()
+    text = "## Pathways must widen\n- for workers\n- for students\n\n## Fees must fall\n- now"
+    client.post(
+        url,
+        data={
+            "title": "Conclusions",
+            "base_version": str(draft.version),
+            "section_conclusions": text,
+        },
+    )
+    ast = markdown_ast(client.get(url + "/export.md").text)
+    lists = [b for b in walk(ast["blocks"], notes=False) if b["t"] == "OrderedList"]
+    items = [item for lst in lists for item in lst["c"][1]]
+    assert [plain(item[0]) for item in items] == ["Pathways must widen", "Fees must fall"]
+    assert [lst["c"][0][0] for lst in lists] == [1, 2][: len(lists)]
+    bullets = [
+        [plain(b) for b in block["c"]] for block in walk(items[0]) if block["t"] == "BulletList"
+    ]
+    assert bullets == [["for workers", "for students"]]
+
+
+def test_live_word_count(client: TestClient, drafted: dict) -> None:
+    response = client.post(
+        drafted["url"] + "/words",
+        data={"section_background": "one two three [c:1]", "section_objectives": "four"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert texts(parse(response.text), "#word-count") == ["4 of 1,000 words"]

@@ -160,6 +160,7 @@ def mark_excerpt(
         text=wanted,
         start=at,
         end=at + len(wanted),
+        comment_version=comment.version,
         source_hash=fingerprint(text),
         created_by_id=viewer.user_id,
         created_at=now,

@@ -53,7 +53,9 @@ class Excerpt(Base):
     text: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)  # character offsets into that version's text
     end: Mapped[int] = mapped_column(Integer)
-    # Fingerprint of the source text: a later edit shows up as a provenance warning.
+    # The comment's version number when marked, and a fingerprint of the text it read:
+    # a later edit shows up as a provenance warning.
+    comment_version: Mapped[int] = mapped_column(Integer, default=1)
     source_hash: Mapped[str] = mapped_column(String(64))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -101,6 +101,7 @@ def test_excerpts_are_checked_against_the_text_and_assigned(
     assert what == ["", str(excerpt.id)]
     assert (excerpt.text, excerpt.start, excerpt.end) == ("They answer objectives", 28, 50)
     assert len(excerpt.source_hash) == 64
+    assert excerpt.comment_version == world["comment"].version
     _post(
         client,
         cid,

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.attachments import service
 from app.web.deps import DbDep, LangDep, SettingsDep, ViewerDep
+from app.web.downloads import download_headers
 
 router = APIRouter()
-
-
-def content_disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @router.get("/{lang}/attachments/{attachment_id}", name="attachment")
@@ -26,10 +20,5 @@ def download(
     return FileResponse(
         path,
         media_type=attachment.content_type,
-        headers={
-            "Content-Disposition": content_disposition(attachment.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "Cache-Control": "private, no-cache",
-        },
+        headers=download_headers(attachment.filename, cache="private, no-cache"),
     )

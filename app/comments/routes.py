@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from app import policy
 from app.comments import contributions, service
 from app.comments.language import detect_language
-from app.comments.views import CommentView
 from app.db import discard_changes
 from app.errors import Forbidden, FormErrors, Stale
 from app.i18n import LOCALES
@@ -27,27 +26,6 @@ def _read_upload(upload: UploadFile | None, max_bytes: int) -> contributions.Upl
         return None
     # Read one byte past the limit: enough to know it is too big, never the whole file.
     return contributions.Upload(upload.file.read(max_bytes + 1), upload.filename)
-
-
-def _flat(
-    db: DbDep,
-    viewer: ViewerDep,
-    comment_id: int,
-    space_view: spaces.SpaceView,
-    lang: str,
-    wanted: str | None = None,
-) -> CommentView:
-    """A comment drawn on its own, outside its thread (reply and permalink pages)."""
-    return service.comment_view(
-        db,
-        viewer,
-        comment_id,
-        space=space_view.space,
-        moderator_ids=space_view.moderator_ids,
-        ui_lang=lang,
-        max_shown_depth=0,
-        wanted_lang=wanted,
-    )
 
 
 def _card(
@@ -141,7 +119,9 @@ def post_comment(
             headers = {} if parent else {"HX-Retarget": "#post-form", "HX-Reswap": "outerHTML"}
             return render(request, "comments/_form.html", context, status_code=422, headers=headers)
         if parent is not None:
-            context["parent_view"] = _flat(db, viewer, parent.id, space_view, lang)
+            context["parent_view"] = spaces.comment_alone(
+                db, viewer, parent.id, space_view, lang=lang
+            )
         return render(request, "comments/compose.html", context, status_code=422)
     if is_htmx(request):
         return _card(
@@ -208,7 +188,9 @@ def comment_page(
     if is_htmx(request):
         return render(request, "spaces/_chunk.html", context)
     if v in LOCALES and page.comments and not after:
-        page.comments[0] = _flat(db, viewer, comment_id, page.view, lang, wanted=v)
+        page.comments[0] = spaces.comment_alone(
+            db, viewer, comment_id, page.view, lang=lang, wanted=v
+        )
     return render(request, "comments/permalink.html", context)
 
 
@@ -232,7 +214,7 @@ def reply_form(
     }
     if is_htmx(request):
         return render(request, "comments/_form.html", context)
-    context["parent_view"] = _flat(db, viewer, parent.id, space_view, lang)
+    context["parent_view"] = spaces.comment_alone(db, viewer, parent.id, space_view, lang=lang)
     return render(request, "comments/compose.html", context)
 
 

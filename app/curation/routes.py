@@ -56,15 +56,7 @@ def _panel(
     context = {
         "space_view": space_view,
         "comment": comment,
-        "c": comments.comment_view(
-            db,
-            viewer,
-            comment.id,
-            space=space_view.space,
-            moderator_ids=space_view.moderator_ids,
-            ui_lang=lang,
-            max_shown_depth=0,
-        ),
+        "c": spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang),
         "panel": service.panel(db, viewer, comment),
         "objectives": [(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES],
         "gcm_label": gcm.label,

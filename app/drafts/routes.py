@@ -20,6 +20,7 @@ from app.models import NoteDraft
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.downloads import download
 from app.web.htmx import redirect
 
 router = APIRouter()
@@ -270,15 +271,6 @@ def words(
     return render(request, "drafts/_words.html", {"draft": draft, "words": count}, headers=PRIVATE)
 
 
-def _download(data: bytes, filename: str, media_type: str) -> Response:
-    headers = {
-        **PRIVATE,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(data, media_type=media_type, headers=headers)
-
-
 @router.get("/{lang}/drafts/{draft_id}/export.{fmt}", name="draft_export")
 def export(
     lang: LangDep,
@@ -297,5 +289,5 @@ def export(
     name = f"{space_view.space.slug}-note-{draft.id}-v{draft.version}"
     if fmt == "md":
         markdown = doc.render().encode("utf-8")
-        return _download(markdown, f"{name}.md", "text/markdown; charset=utf-8")
-    return _download(exporting.to_word(doc, draft, now), f"{name}.docx", DOCX)
+        return download(markdown, f"{name}.md", "text/markdown; charset=utf-8")
+    return download(exporting.to_word(doc, draft, now), f"{name}.docx", DOCX)

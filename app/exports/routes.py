@@ -18,6 +18,7 @@ from app.exports import jobs
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.downloads import download
 from app.web.htmx import is_htmx
 
 router = APIRouter()
@@ -59,15 +60,6 @@ def _job_store(request: Request, settings: Settings) -> jobs.JobStore:
         return store
 
 
-def _download(body: str | bytes, filename: str, content_type: str) -> Response:
-    headers = {
-        **NO_STORE,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(body, media_type=content_type, headers=headers)
-
-
 @router.get("/{lang}/spaces/{slug}/digest", name="digest")
 def digest_page(
     request: Request,
@@ -95,7 +87,7 @@ def digest_page(
 
 
 @router.get("/{lang}/spaces/{slug}/digest.{fmt}", name="digest_download")
-def digest_download(
+def digestdownload(
     request: Request,
     lang: LangDep,
     slug: str,
@@ -131,7 +123,7 @@ def digest_download(
         return RedirectResponse(
             f"/{lang}/spaces/{slug}/digest/jobs/{job.id}", status_code=303, headers=NO_STORE
         )
-    return _download(RENDERERS[fmt](digest), filename, CONTENT_TYPES[fmt])
+    return download(RENDERERS[fmt](digest), filename, CONTENT_TYPES[fmt])
 
 
 def _own_job(
@@ -187,4 +179,4 @@ def digest_job_file(
         return RedirectResponse(
             f"/{lang}/spaces/{slug}/digest/jobs/{job.id}", status_code=303, headers=NO_STORE
         )
-    return _download(data, job.filename, job.content_type)
+    return download(data, job.filename, job.content_type)

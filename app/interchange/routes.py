@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.attachments.routes import content_disposition
 from app.db import discard_changes
 from app.errors import Forbidden
 from app.interchange import export, importer
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.downloads import download
 from app.web.htmx import redirect
 
 router = APIRouter()
@@ -23,15 +23,7 @@ def export_space(lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep, now: No
         raise Forbidden("admin")
     space = export.space_by_slug(db, slug)
     body = export.dumps(export.export_space(db, space, now=now))
-    return Response(
-        body.encode("utf-8"),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": content_disposition(export.filename(space, now)),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return download(body.encode("utf-8"), export.filename(space, now), "application/json")
 
 
 @router.get("/{lang}/admin/import", name="interchange_import")

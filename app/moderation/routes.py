@@ -66,15 +66,7 @@ def report(
             )
     elif not policy.can_flag(viewer, comment):
         raise Forbidden("flag")
-    view = comments.comment_view(
-        db,
-        viewer,
-        comment.id,
-        space=space_view.space,
-        moderator_ids=space_view.moderator_ids,
-        ui_lang=lang,
-        max_shown_depth=0,
-    )
+    view = spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang)
     context = {
         "space_view": space_view,
         "c": view,
@@ -101,15 +93,7 @@ def _comment_tools(
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
     if not policy.can_moderate(viewer, comment.space_id):
         raise Forbidden("moderate")
-    view = comments.comment_view(
-        db,
-        viewer,
-        comment.id,
-        space=space_view.space,
-        moderator_ids=space_view.moderator_ids,
-        ui_lang=lang,
-        max_shown_depth=0,
-    )
+    view = spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang)
     context = {
         "space_view": space_view,
         "c": view,

@@ -53,6 +53,23 @@ def _resolve_flags(db: Session, comment_id: int, resolution: str, now: datetime)
     )
 
 
+def _log_comment(
+    db: Session, viewer: Viewer | None, action: str, comment: Comment, reason: str, now: datetime
+) -> None:
+    """The audit event of a decision about one comment, flushed with the change itself."""
+    audit.record(
+        db,
+        viewer,
+        action,
+        target_type="comment",
+        target_id=comment.id,
+        space_id=comment.space_id,
+        reason=reason,
+        now=now,
+    )
+    db.flush()
+
+
 def _set_status(
     db: Session,
     viewer: Viewer | None,
@@ -65,17 +82,7 @@ def _set_status(
     comment.status = status
     comment.moderated_at = now
     comment.moderation_reason = reason
-    audit.record(
-        db,
-        viewer,
-        action,
-        target_type="comment",
-        target_id=comment.id,
-        space_id=comment.space_id,
-        reason=reason,
-        now=now,
-    )
-    db.flush()
+    _log_comment(db, viewer, action, comment, reason, now)
 
 
 def hide(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
@@ -120,17 +127,7 @@ def dismiss_flags(
 ) -> None:
     _require_moderator(viewer, comment.space_id)
     _resolve_flags(db, comment.id, "dismissed", now)
-    audit.record(
-        db,
-        viewer,
-        audit.DISMISS_FLAGS,
-        target_type="comment",
-        target_id=comment.id,
-        space_id=comment.space_id,
-        reason=_reason(reason, required=False),
-        now=now,
-    )
-    db.flush()
+    _log_comment(db, viewer, audit.DISMISS_FLAGS, comment, _reason(reason, required=False), now)
 
 
 BULK_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss")
@@ -225,16 +222,7 @@ def set_pinned(
         return
     _move_subtree(db, question, threading.pinned_path(question.path, pinned=pinned))
     question.pinned = pinned
-    audit.record(
-        db,
-        viewer,
-        audit.PIN if pinned else audit.UNPIN,
-        target_type="comment",
-        target_id=question.id,
-        space_id=question.space_id,
-        now=now,
-    )
-    db.flush()
+    _log_comment(db, viewer, audit.PIN if pinned else audit.UNPIN, question, "", now)
 
 
 def set_locked(
@@ -242,17 +230,14 @@ def set_locked(
 ) -> None:
     _require_moderator(viewer, comment.space_id)
     comment.locked = locked
-    audit.record(
+    _log_comment(
         db,
         viewer,
         audit.LOCK if locked else audit.UNLOCK,
-        target_type="comment",
-        target_id=comment.id,
-        space_id=comment.space_id,
-        reason=_reason(reason, required=False),
-        now=now,
+        comment,
+        _reason(reason, required=False),
+        now,
     )
-    db.flush()
 
 
 def _move_subtree(db: Session, top: Comment, new_path: str) -> None:
@@ -293,17 +278,7 @@ def move(
         raise FormErrors({"question_id": gettext("The comment is already there.")})
     _move_subtree(db, comment, threading.child_path(target.path, comment.id))
     comment.parent_id = target.id
-    audit.record(
-        db,
-        viewer,
-        audit.MOVE,
-        target_type="comment",
-        target_id=comment.id,
-        space_id=comment.space_id,
-        reason=_reason(reason, required=False),
-        now=now,
-    )
-    db.flush()
+    _log_comment(db, viewer, audit.MOVE, comment, _reason(reason, required=False), now)
 
 
 def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: datetime) -> None:

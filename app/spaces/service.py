@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.comments import queries as comment_queries
+from app.comments.service import comment_view
 from app.comments.views import CommentView, ViewContext, build_views
 from app.errors import NotFound
 from app.models import Comment, Space, SpaceText
@@ -236,4 +237,26 @@ def _page(
         comments=comments,
         after=after,
         next_after=rows[-1].path if has_more and rows else None,
+    )
+
+
+def comment_alone(
+    db: Session,
+    viewer: Viewer,
+    comment_id: int,
+    view: SpaceView,
+    *,
+    lang: str,
+    wanted: str | None = None,
+) -> CommentView:
+    """A comment drawn on its own, outside its thread (reply, report and tool pages)."""
+    return comment_view(
+        db,
+        viewer,
+        comment_id,
+        space=view.space,
+        moderator_ids=view.moderator_ids,
+        ui_lang=lang,
+        max_shown_depth=0,
+        wanted_lang=wanted,
     )

@@ -60,7 +60,8 @@ def test_downloads(client: TestClient, world: World, who: str, fmt: str) -> None
     assert response.headers["cache-control"] == "private, no-store"
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="pathways-digest-en-')
-    assert disposition.endswith(f'.{fmt}"')
+    assert disposition.endswith(f".{fmt}")
+    assert response.headers["content-security-policy"] == "sandbox; default-src 'none'"
     if fmt == "docx":
         assert zipfile.ZipFile(io.BytesIO(response.content)).testzip() is None
     else:

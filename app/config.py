@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=10 * 1024 * 1024, description="Largest position paper accepted, in bytes."
     )
+    rate_limits: bool = Field(
+        default=True, description="Apply the rate limits on sign-in, posting, reports and writes."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL for rate-limit counters; unset: counted in the database.",
+    )
     max_request_bytes: int = Field(
         default=12 * 1024 * 1024,
         description="Largest request body accepted, in bytes (an upload plus its form).",

@@ -20,6 +20,8 @@ from app.exports.routes import router as exports_router
 from app.interchange.routes import router as interchange_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
+from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
+from app.ratelimit.middleware import WritesPerAddressMiddleware
 from app.spaces.routes import router as spaces_router
 from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
@@ -47,9 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.renderer = Renderer(build_templates())
+    app.state.limiter = Limiter(
+        RedisBackend(settings.redis_url) if settings.redis_url else DatabaseBackend(engine),
+        enabled=settings.rate_limits,
+    )
 
     # Last added runs first: security headers wrap everything, the locale is known
     # before the CSRF check can refuse a request in the reader's language.
+    app.add_middleware(WritesPerAddressMiddleware)
     app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)

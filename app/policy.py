@@ -42,11 +42,16 @@ class Person:
     display_name: str
     is_admin: bool
     locale: str
+    created_at: datetime
 
     @classmethod
     def of(cls, user: User) -> Person:
         return cls(
-            id=user.id, display_name=user.display_name, is_admin=user.is_admin, locale=user.locale
+            id=user.id,
+            display_name=user.display_name,
+            is_admin=user.is_admin,
+            locale=user.locale,
+            created_at=user.created_at,
         )
 
 

@@ -91,7 +91,10 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, page_comments=20)
+    # Rate limits get tests of their own (tests/ratelimit), with counters of their own.
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, page_comments=20, rate_limits=False
+    )
 
 
 @pytest.fixture

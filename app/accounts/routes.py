@@ -8,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from app import ratelimit
 from app.accounts import service
 from app.errors import Forbidden, FormErrors
 from app.web.deps import (
     SESSION_COOKIE,
     DbDep,
     LangDep,
+    LimiterDep,
     NowDep,
     RenderDep,
     SettingsDep,
@@ -103,13 +105,26 @@ def sign_in(
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
+    limiter: LimiterDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
     target = safe_next(next, lang)
     try:
+        # Guesses are counted per account and per address before the password is checked.
+        limiter.check(ratelimit.SIGN_IN_PER_ACCOUNT, email.strip().lower()[:200], db=db)
+        address = request.client.host if request.client else ""
+        limiter.check(ratelimit.SIGN_IN_PER_IP, address, db=db)
         user = service.authenticate(db, email=email, password=password)
+    except ratelimit.TooMany as exc:
+        return render(
+            request,
+            "accounts/sign_in.html",
+            {"form": {"email": email}, "errors": {"email": exc.message}, "next": target},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     except FormErrors as exc:
         return render(
             request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from app import ratelimit
 from app.api.schemas import AttachmentOut, CommentIn, CommentOut, CommentPage, SpaceOut
 from app.comments import service as comments
 from app.comments.language import detect_language
@@ -14,7 +15,7 @@ from app.errors import Forbidden, FormErrors
 from app.i18n import DEFAULT_LOCALE
 from app.spaces import service as spaces
 from app.spaces.routes import MAX_SHOWN_DEPTH
-from app.web.deps import DbDep, NowDep, SettingsDep, ViewerDep
+from app.web.deps import DbDep, LimiterDep, NowDep, SettingsDep, ViewerDep
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -104,11 +105,15 @@ def create_comment(
     viewer: ViewerDep,
     now: NowDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     lang: str = DEFAULT_LOCALE,
 ) -> CommentOut | JSONResponse:
     view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
-    if not viewer.signed_in:
+    if viewer.user is None:
         raise Forbidden("sign-in")
+    if not viewer.moderates(view.space.id):  # the same posting limit as the pages
+        rule = ratelimit.posts_rule(viewer.user.created_at, now)
+        limiter.check(rule, str(viewer.user.id), db=db)
     comment_lang = payload.lang or detect_language(payload.body) or lang
     try:
         comment = comments.post_comment(

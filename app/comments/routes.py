@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app import policy
+from app import policy, ratelimit
 from app.comments import contributions, service
 from app.comments.language import detect_language
 from app.db import discard_changes
@@ -15,7 +15,7 @@ from app.errors import Forbidden, FormErrors, Stale
 from app.i18n import LOCALES
 from app.spaces import service as spaces
 from app.spaces.routes import MAX_SHOWN_DEPTH
-from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import is_htmx, redirect
 
 router = APIRouter()
@@ -70,6 +70,7 @@ def post_comment(
     now: NowDep,
     settings: SettingsDep,
     render: RenderDep,
+    limiter: LimiterDep,
     body: Annotated[str, Form()] = "",
     comment_lang: Annotated[str, Form(alias="lang")] = "",
     parent_id: Annotated[int | None, Form()] = None,
@@ -89,6 +90,9 @@ def post_comment(
         "as_question": as_question,
     }
     try:
+        if viewer.user is not None and not viewer.moderates(space_view.space.id):
+            rule = ratelimit.posts_rule(viewer.user.created_at, now)
+            limiter.check(rule, str(viewer.user.id), db=db)
         if as_question and parent_id is None:
             comment = service.ask_question(
                 db,
@@ -112,17 +116,28 @@ def post_comment(
                 now=now,
                 named_consent=named_consent,
             )
-    except FormErrors as exc:
+    except (FormErrors, ratelimit.TooMany) as exc:
         discard_changes(db)
-        context = {"space_view": space_view, "form": form, "errors": exc.errors, "parent": parent}
+        limited = isinstance(exc, ratelimit.TooMany)
+        errors = {"body": exc.message} if isinstance(exc, ratelimit.TooMany) else exc.errors
+        status = 429 if limited else 422
+        context = {"space_view": space_view, "form": form, "errors": errors, "parent": parent}
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, ratelimit.TooMany) else {}
+        )
         if is_htmx(request):
-            headers = {} if parent else {"HX-Retarget": "#post-form", "HX-Reswap": "outerHTML"}
-            return render(request, "comments/_form.html", context, status_code=422, headers=headers)
+            if not parent:
+                headers |= {"HX-Retarget": "#post-form", "HX-Reswap": "outerHTML"}
+            return render(
+                request, "comments/_form.html", context, status_code=status, headers=headers
+            )
         if parent is not None:
             context["parent_view"] = spaces.comment_alone(
                 db, viewer, parent.id, space_view, lang=lang
             )
-        return render(request, "comments/compose.html", context, status_code=422)
+        return render(
+            request, "comments/compose.html", context, status_code=status, headers=headers
+        )
     if is_htmx(request):
         return _card(
             request,

@@ -14,6 +14,7 @@ from app.models.curation import (
 )
 from app.models.moderation import Ban, Flag, ModerationEvent
 from app.models.notifications import EmailOptOut, Follow, OutboxMessage
+from app.models.ratelimit import RateCounter
 from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ModerationEvent",
     "NoteDraft",
     "OutboxMessage",
+    "RateCounter",
     "Space",
     "SpaceModerator",
     "SpaceText",

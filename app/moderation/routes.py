@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app import policy
+from app import policy, ratelimit
 from app.comments import service as comments
 from app.db import discard_changes
 from app.errors import Forbidden, FormErrors
@@ -19,7 +19,7 @@ from app.moderation import audit, queries, service
 from app.moderation.audit import ACTIONS
 from app.policy import Viewer
 from app.spaces import service as spaces
-from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
 from app.web.safety import safe_next
 
@@ -44,6 +44,7 @@ def report(
     viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
+    limiter: LimiterDep,
     reason: Annotated[str, Form()] = "",
     details: Annotated[str, Form()] = "",
 ) -> Response:
@@ -54,6 +55,7 @@ def report(
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
+            limiter.check(ratelimit.FLAGS_PER_USER, str(viewer.user_id), db=db)
             service.flag(
                 db, viewer, comment, space_view.space, reason=reason, details=details, now=now
             )

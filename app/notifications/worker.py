@@ -28,6 +28,7 @@ from app.db import transaction
 from app.models import EmailOptOut, OutboxMessage, User
 from app.notifications.mailer import Outgoing, Recipient, render_message, send_message
 from app.notifications.outbox import ALL_KINDS, queue_moderator_digest
+from app.ratelimit import prune_counters
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,8 @@ def run(
             if time.monotonic() >= next_digest:
                 with transaction(session_factory) as db:
                     queued = len(queue_moderator_digest(db, datetime.now(UTC)))
+                    # The same periodic chore: forget rate-limit windows long closed.
+                    prune_counters(db, datetime.now(UTC) - timedelta(days=2))
                 if queued:
                     log.info("queued %d moderator digest(s)", queued)
                 next_digest = time.monotonic() + digest_every.total_seconds()

@@ -15,6 +15,7 @@ from app.db import transaction
 from app.errors import NotFound
 from app.i18n import LOCALES
 from app.policy import Viewer
+from app.ratelimit import Limiter
 from app.web.templates import Renderer
 
 SESSION_COOKIE = "rt_session"
@@ -66,3 +67,10 @@ def get_renderer(request: Request) -> Renderer:
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 LangDep = Annotated[str, Depends(get_lang)]
 RenderDep = Annotated[Renderer, Depends(get_renderer)]
+
+
+def get_limiter(request: Request) -> Limiter:
+    return request.app.state.limiter  # type: ignore[no-any-return]
+
+
+LimiterDep = Annotated[Limiter, Depends(get_limiter)]

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext
+from app.ratelimit import TooMany
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def _page(
         {"status": status, "title": title, "message": message},
         status_code=status,
         headers=headers,
+    )
+
+
+def too_many(request: Request, exc: TooMany) -> Response:
+    return _page(
+        request,
+        429,
+        gettext("Too many requests"),
+        exc.message,
+        headers={"Retry-After": str(exc.retry_after)},
     )
 
 
@@ -95,6 +106,10 @@ def install_error_handlers(app: FastAPI) -> None:
             gettext("Something went wrong"),
             gettext("The request could not be handled."),
         )
+
+    @app.exception_handler(TooMany)
+    async def _too_many(request: Request, exc: TooMany) -> Response:
+        return too_many(request, exc)
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:

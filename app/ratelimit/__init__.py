@@ -1,0 +1,132 @@
+"""Rate limits that hold across every process: fixed windows counted in the database by
+default, in Redis when ROUNDTABLE_REDIS_URL is set.
+
+A hit costs one upsert or one Redis round trip. Routes count inside their own unit of
+work (SQLite lets one writer at a time, so a second connection would wait on the first):
+a request that completes, even with a form error, commits its hit. The per-address limit
+on writes counts before any unit of work opens, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.errors import FormErrors
+from app.i18n import gettext
+from app.models import RateCounter
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    limit: int
+    window: timedelta
+
+
+# Sign-in guesses, per account and per address; posts per person (tighter for accounts
+# less than a day old); reports per person per day; unsafe requests per address.
+SIGN_IN_PER_ACCOUNT = Rule("sign-in-account", 10, timedelta(minutes=15))
+SIGN_IN_PER_IP = Rule("sign-in-ip", 30, timedelta(minutes=15))
+POSTS_PER_USER = Rule("posts", 30, timedelta(hours=1))
+POSTS_PER_NEW_USER = Rule("posts-new", 6, timedelta(hours=1))
+FLAGS_PER_USER = Rule("flags", 20, timedelta(days=1))
+WRITES_PER_IP = Rule("writes-ip", 300, timedelta(minutes=1))
+NEW_ACCOUNT = timedelta(days=1)
+
+
+class TooMany(Exception):
+    """A rule's limit is reached; answered with 429 and Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after}s")
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return gettext(
+            "Too many attempts in a short time. Please wait %(minutes)d minutes and try again.",
+            minutes=minutes,
+        )
+
+    def as_form_error(self, field: str) -> FormErrors:
+        return FormErrors({field: self.message})
+
+
+class Backend(Protocol):
+    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int: ...
+
+
+class DatabaseBackend:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int:
+        bind = db.get_bind() if db is not None else self.engine
+        dialect = sqlite if bind.dialect.name == "sqlite" else postgresql
+        statement = dialect.insert(RateCounter).values(key=key, window_start=window_start, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"count": RateCounter.count + 1},
+        ).returning(RateCounter.count)
+        if db is not None:
+            return int(db.execute(statement).scalar_one())
+        with self.engine.begin() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def prune(self, before: datetime) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                RateCounter.__table__.delete().where(RateCounter.window_start < before)
+            )
+
+
+def prune_counters(db: Session, before: datetime) -> None:
+    """Drop database counters of windows that closed before `before` (Redis expires its own)."""
+    db.execute(delete(RateCounter).where(RateCounter.window_start < before))
+
+
+class RedisBackend:
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int:
+        name = f"rt:rl:{key}:{int(window_start.timestamp())}"
+        pipe = self.client.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, ttl)
+        count, _ = pipe.execute()
+        return int(count)
+
+
+class Limiter:
+    def __init__(self, backend: Backend, *, enabled: bool = True) -> None:
+        self.backend = backend
+        self.enabled = enabled
+
+    def check(
+        self, rule: Rule, subject: str, now: datetime | None = None, *, db: Session | None = None
+    ) -> None:
+        """Count one hit of `subject` under `rule`; raise TooMany past the limit."""
+        if not self.enabled:
+            return
+        now = now or datetime.now(UTC)
+        seconds = int(rule.window.total_seconds())
+        start_ts = int(now.timestamp()) // seconds * seconds
+        window_start = datetime.fromtimestamp(start_ts, UTC)
+        count = self.backend.hit(f"{rule.name}:{subject}", window_start, seconds, db)
+        if count > rule.limit:
+            raise TooMany(retry_after=max(1, start_ts + seconds - int(now.timestamp())))
+
+
+def posts_rule(account_created: datetime, now: datetime) -> Rule:
+    return POSTS_PER_NEW_USER if now - account_created < NEW_ACCOUNT else POSTS_PER_USER

@@ -194,3 +194,30 @@ def worker(once: bool, interval: float) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(destination: Path) -> None:
+    """Back up the SQLite database and uploads while the server runs."""
+    from app import backup
+
+    try:
+        target = backup.backup(get_settings(), destination, now=datetime.now(UTC))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the existing database (stop the server).")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup made by `roundtable backup`."""
+    from app import backup
+
+    try:
+        backup.restore(get_settings(), source, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored from {source}")

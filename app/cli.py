@@ -162,6 +162,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        log_config=None,  # app.asgi sets up JSON logs in every worker process
     )
 
 
@@ -172,13 +173,13 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 )
 def worker(once: bool, interval: float) -> None:
     """Send the queued notification e-mails (and the daily moderator digests)."""
-    import logging
     import signal
     import threading
 
+    from app import logs
     from app.notifications.worker import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure()
     settings = get_settings()
     stop = threading.Event()
     if not once:

@@ -18,6 +18,7 @@ from app.db import create_db_engine, make_session_factory
 from app.drafts.routes import router as drafts_router
 from app.exports.routes import router as exports_router
 from app.interchange.routes import router as interchange_router
+from app.logs import RequestIdMiddleware
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         force_https=settings.secure_cookies,
     )
+    app.add_middleware(RequestIdMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router)
     app.include_router(api_router)

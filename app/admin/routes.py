@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import policy
 from app.admin import service
 from app.db import discard_changes
-from app.errors import Forbidden, FormErrors
+from app.errors import Forbidden, FormErrors, Stale
 from app.i18n import LOCALES
 from app.models import SpaceText
 from app.moderation import queries as moderation_queries
@@ -50,6 +50,7 @@ class NewSpaceForm(TextsForm):
 
 
 class SettingsForm(BaseModel):
+    version: int = -1
     posting_policy: str = ""
     attribution: str = ""
     opens_on: str = ""
@@ -304,6 +305,7 @@ def _settings_page(
     *,
     saved: bool = False,
     counts: Any = None,
+    status_code: int | None = None,
 ) -> Response:
     context = {
         "space_view": space_view,
@@ -313,7 +315,8 @@ def _settings_page(
         "show": "settings",
         "counts": counts,
     }
-    return render(request, "admin/settings.html", context, status_code=422 if errors else 200)
+    status = status_code or (422 if errors else 200)
+    return render(request, "admin/settings.html", context, status_code=status)
 
 
 @router.get("/{lang}/spaces/{slug}/settings", name="space_settings")
@@ -338,6 +341,7 @@ def settings_page(
         "closes_on": space.closes_at.date().isoformat() if space.closes_at else "",
         "max_shown_depth": space.max_shown_depth,
         "flag_threshold": space.flag_threshold,
+        "version": space.version,
     }
     counts = db.execute(moderation_queries.counts(space.id)).one()
     return _settings_page(request, render, space_view, form, {}, saved=saved, counts=counts)
@@ -362,7 +366,18 @@ def save_settings(
     except FormErrors as exc:
         discard_changes(db)
         counts = db.execute(moderation_queries.counts(space_view.space.id)).one()
-        return _settings_page(request, render, space_view, form, exc.errors, counts=counts)
+        # A stale form is answered 409; the next save is based on the current version.
+        stale = isinstance(exc, Stale)
+        form["version"] = space_view.space.version
+        return _settings_page(
+            request,
+            render,
+            space_view,
+            form,
+            exc.errors,
+            counts=counts,
+            status_code=409 if stale else None,
+        )
     return redirect(request, f"/{lang}/spaces/{slug}/settings?saved=1")
 
 

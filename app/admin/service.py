@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.accounts.names import display_name_key
-from app.errors import Forbidden, FormErrors, NotFound
+from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import LOCALES, gettext
 from app.markup import render_markdown
 from app.models import Space, SpaceModerator, SpaceText, User
@@ -200,6 +200,7 @@ class SpaceSettings:
     closes_on: str
     max_shown_depth: str
     flag_threshold: str
+    version: int = -1  # the space's version when the form was opened (-1: not sent)
 
 
 def _small_int(raw: str, field: str, low: int, high: int, errors: dict[str, str]) -> int:
@@ -220,6 +221,15 @@ def update_settings(
     """Moderators of the space (and administrators) tune how it runs; each change is audited."""
     if not policy.can_moderate(viewer, space.id):
         raise Forbidden(gettext("Only the space's moderators can do this."))
+    if form.version != space.version:
+        raise Stale(
+            {
+                "posting_policy": gettext(
+                    "Another moderator changed these settings after you opened them. Your choices "
+                    "are kept in the form; save again to replace theirs, or reload to see them."
+                )
+            }
+        )
     errors: dict[str, str] = {}
     if form.posting_policy not in POSTING_POLICIES:
         errors["posting_policy"] = gettext("Choose how comments are published.")
@@ -238,6 +248,7 @@ def update_settings(
     space.opens_at = opens
     space.closes_at = closes
     after = _describe(space)
+    space.version += 1
     if after != before:
         audit.record(
             db,

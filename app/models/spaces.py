@@ -36,6 +36,8 @@ class Space(Base):
     max_shown_depth: Mapped[int] = mapped_column(Integer, default=6)
     # Distinct flaggers after which a comment is hidden until a moderator reviews it.
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # Settings saves name the version they started from: a stale one gets 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     @property
     def language_list(self) -> list[str]:

@@ -125,9 +125,11 @@ def test_space_settings_are_validated_and_audited(
     assert one(form, "#settings-posting_policy option[selected]").attributes["value"] == (
         "post-moderation"
     )
+    version = one(form, "#settings input[name=version]").attributes["value"]
     bad = client.post(
         "/en/spaces/pathways/settings",
         data={
+            "version": version,
             "posting_policy": "pre-moderation",
             "attribution": "secret",
             "opens_on": "2026-01-01",
@@ -141,6 +143,7 @@ def test_space_settings_are_validated_and_audited(
     good = client.post(
         "/en/spaces/pathways/settings",
         data={
+            "version": version,
             "posting_policy": "pre-moderation",
             "attribution": "chatham-house",
             "opens_on": "2026-01-01",
@@ -238,3 +241,37 @@ def test_deep_replies_stop_indenting_at_the_space_limit_but_say_whom_they_answer
     ]
     assert depths == ["d0", "d1", "d2", "d2", "d2"]
     assert texts(one(page, f"#c-{chain[4].id}"), ".reply-to a") == ["Person 3"]
+
+
+def test_two_moderators_saving_settings_one_wins_the_other_gets_409(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    mona, omar = factory.user("Moderator Mona"), factory.user("Moderator Omar")
+    space = factory.space(slug="pathways", moderators=(mona, omar))
+    sign_in(client, mona)
+    opened = one(
+        parse(client.get("/en/spaces/pathways/settings").text), "#settings input[name=version]"
+    ).attributes["value"]
+    base = {
+        "opens_on": "2026-01-01",
+        "closes_on": "",
+        "max_shown_depth": "4",
+        "flag_threshold": "3",
+        "version": opened,
+    }
+    first = {**base, "posting_policy": "pre-moderation", "attribution": "named"}
+    assert client.post("/en/spaces/pathways/settings", data=first).status_code == 303
+    sign_in(client, omar)
+    second = {**base, "posting_policy": "post-moderation", "attribution": "chatham-house"}
+    response = client.post("/en/spaces/pathways/settings", data=second)
+    assert response.status_code == 409
+    page = parse(response.text)
+    chosen = one(page, "#settings-attribution option[selected]").attributes["value"]
+    assert chosen == "chatham-house"  # Omar's choices are still in the form
+    db.refresh(space)
+    assert (space.posting_policy, space.attribution) == ("pre-moderation", "named")
+    current = one(page, "#settings input[name=version]").attributes["value"]
+    retry = {**second, "version": current}
+    assert client.post("/en/spaces/pathways/settings", data=retry).status_code == 303
+    db.refresh(space)
+    assert space.attribution == "chatham-house"

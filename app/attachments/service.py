@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.attachments import storage
-from app.attachments.validation import UnsupportedFile, sniff_document
+from app.attachments.validation import UnsafeFile, UnsupportedFile, sniff_document
 from app.comments.service import get_comment
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
@@ -47,6 +47,16 @@ def validate_upload(data: bytes, *, max_bytes: int) -> tuple[str, str]:
         )
     try:
         sniffed = sniff_document(data)
+    except UnsafeFile as exc:
+        raise FormErrors(
+            {
+                "attachment": gettext(
+                    "This document carries parts we do not accept (macros, content fetched from "
+                    "elsewhere, or a damaged or oversized archive). Save it again as a plain "
+                    "PDF, DOCX or ODT file."
+                )
+            }
+        ) from exc
     except UnsupportedFile as exc:
         raise FormErrors(
             {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -17,6 +18,76 @@ EXTENSIONS = {PDF: "pdf", DOCX: "docx", ODT: "odt"}
 
 class UnsupportedFile(ValueError):
     """Not a PDF, DOCX or ODT document (whatever its name says)."""
+
+
+class UnsafeFile(UnsupportedFile):
+    """A document of an accepted kind carrying what we refuse: a bomb, external content."""
+
+
+# Limits for the archives DOCX and ODT files are: real papers stay far below them.
+MAX_ENTRIES = 2_000
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed ÷ compressed, per entry
+MAX_PART = 50 * 1024 * 1024  # bytes read from one XML part when looking inside
+# Relationships that fetch something from elsewhere when the document opens (hyperlinks,
+# which only point, are fine).
+_EXTERNAL_FETCH = re.compile(
+    rb'<Relationship\b(?=[^>]*TargetMode="External")(?![^>]*relationships/hyperlink")[^>]*>'
+)
+_ODF_EXTERNAL = re.compile(
+    rb"<(?:draw:image|draw:object|draw:object-ole)\b[^>]*xlink:href=\"[a-z]+:"
+)
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+
+
+def _read_capped(archive: zipfile.ZipFile, name: str) -> bytes:
+    with archive.open(name) as part:
+        data = part.read(MAX_PART + 1)
+    if len(data) > MAX_PART:
+        raise UnsafeFile("oversized part")
+    return data
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse zip bombs, path tricks and encrypted parts before anything reads them."""
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise UnsafeFile("too many entries")
+    total = 0
+    for entry in entries:
+        name = entry.filename
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/"):
+            raise UnsafeFile("path outside the archive")
+        if entry.flag_bits & 0x1:
+            raise UnsafeFile("encrypted entry")
+        total += entry.file_size
+        if total > MAX_UNPACKED:
+            raise UnsafeFile("too large unpacked")
+        if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO:
+            raise UnsafeFile("suspicious compression ratio")
+
+
+def _check_docx(archive: zipfile.ZipFile, names: set[str]) -> None:
+    if any(n.lower().endswith((".bin", "vbaproject.bin")) for n in names):
+        raise UnsafeFile("macros or embedded binaries")
+    for name in names:
+        if name.endswith(".rels") and _EXTERNAL_FETCH.search(_read_capped(archive, name)):
+            raise UnsafeFile("external content")
+
+
+def _check_odt(archive: zipfile.ZipFile, names: set[str]) -> None:
+    if any(n.startswith(("Basic/", "Scripts/")) for n in names):
+        raise UnsafeFile("macros")
+    for name in ("content.xml", "styles.xml"):
+        if name in names and _ODF_EXTERNAL.search(_read_capped(archive, name)):
+            raise UnsafeFile("external content")
+
+
+def _check_pdf(data: bytes) -> None:
+    if b"%%EOF" not in data[-2048:]:
+        raise UnsafeFile("truncated PDF")
+    if _PDF_ACTIVE.search(data):
+        raise UnsafeFile("active content in PDF")
 
 
 @dataclass(frozen=True)
@@ -48,13 +119,18 @@ def _is_odt(data: bytes) -> bool:
 def sniff_document(data: bytes) -> Sniffed:
     """The document's real type, or UnsupportedFile."""
     if data.startswith(b"%PDF-"):
+        _check_pdf(data)
         return Sniffed(PDF, "pdf")
     kind = filetype.guess(data)
     if (kind is not None and kind.extension in ("zip", "docx", "odt")) or data.startswith(
         b"PK\x03\x04"
     ):
+        archive, names = _zip_names(data)
+        _check_archive(archive)
         if _is_docx(data):
+            _check_docx(archive, names)
             return Sniffed(DOCX, "docx")
         if _is_odt(data):
+            _check_odt(archive, names)
             return Sniffed(ODT, "odt")
     raise UnsupportedFile("not a PDF, DOCX or ODT document")

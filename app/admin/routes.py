@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import policy
 from app.admin import service
@@ -17,6 +19,7 @@ from app.i18n import LOCALES
 from app.models import SpaceText
 from app.moderation import queries as moderation_queries
 from app.moderation import service as moderation
+from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
@@ -222,15 +225,31 @@ def users(
 ) -> Response:
     if not viewer.is_admin:
         raise Forbidden("admin")
+    return _users_page(request, render, db, viewer, now, q=q)
+
+
+def _users_page(
+    request: Request,
+    render: RenderDep,
+    db: Session,
+    viewer: Viewer,
+    now: datetime,
+    *,
+    q: str = "",
+    errors: dict[str, str] | None = None,
+    ban_user: int | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The accounts page; after a refused change, with its errors and what was typed."""
     context = {
         "users": service.list_users(db, viewer, q),
         "q": q,
         "bans": db.execute(moderation_queries.active_bans(None, now)).all(),
-        "errors": {},
-        "ban_user": None,
-        "form": {},
+        "errors": errors or {},
+        "ban_user": ban_user,
+        "form": form or {},
     }
-    return render(request, "admin/users.html", context)
+    return render(request, "admin/users.html", context, status_code=422 if errors else 200)
 
 
 @router.post("/{lang}/admin/users/{user_id}/role")
@@ -248,15 +267,7 @@ def set_role(
         service.set_admin(db, viewer, user_id, admin=admin)
     except FormErrors as exc:
         discard_changes(db)
-        context = {
-            "users": service.list_users(db, viewer, ""),
-            "q": "",
-            "bans": db.execute(moderation_queries.active_bans(None, now)).all(),
-            "errors": exc.errors,
-            "ban_user": None,
-            "form": {},
-        }
-        return render(request, "admin/users.html", context, status_code=422)
+        return _users_page(request, render, db, viewer, now, errors=exc.errors)
     return redirect(request, f"/{lang}/admin/users")
 
 
@@ -284,15 +295,10 @@ def ban_everywhere(
         moderation.ban(db, viewer, request_, now=now)
     except FormErrors as exc:
         discard_changes(db)
-        context = {
-            "users": service.list_users(db, viewer, ""),
-            "q": "",
-            "bans": db.execute(moderation_queries.active_bans(None, now)).all(),
-            "errors": exc.errors,
-            "ban_user": user_id,
-            "form": {"reason": reason, "ends_on": ends_on},
-        }
-        return render(request, "admin/users.html", context, status_code=422)
+        form = {"reason": reason, "ends_on": ends_on}
+        return _users_page(
+            request, render, db, viewer, now, errors=exc.errors, ban_user=user_id, form=form
+        )
     return redirect(request, f"/{lang}/admin/users")
 
 

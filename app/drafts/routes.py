@@ -171,9 +171,12 @@ def save(
         service.save(
             db, viewer, draft, base_version=base_version, title=title, sections=sections, now=now
         )
-    except service.Conflict as conflict:
+    except (service.Conflict, FormErrors) as exc:
+        # Either way the editor comes back with what was typed; a conflict also shows
+        # the other version and bases the next save on the current one.
         discard_changes(db)
-        draft = service.get_draft(db, viewer, draft_id)
+        conflict = exc if isinstance(exc, service.Conflict) else None
+        errors = exc.errors if isinstance(exc, FormErrors) else None
         return _editor(
             request,
             render,
@@ -183,27 +186,11 @@ def save(
             lang,
             now,
             title=title,
-            sections=conflict.merged,
-            base_version=conflict.current_version,
+            sections=conflict.merged if conflict else sections,
+            base_version=conflict.current_version if conflict else base_version,
+            errors=errors,
             conflict=conflict,
-            status_code=409,
-        )
-    except FormErrors as exc:
-        discard_changes(db)
-        draft = service.get_draft(db, viewer, draft_id)
-        return _editor(
-            request,
-            render,
-            db,
-            viewer,
-            draft,
-            lang,
-            now,
-            title=title,
-            sections=sections,
-            base_version=base_version,
-            errors=exc.errors,
-            status_code=422,
+            status_code=409 if conflict else 422,
         )
     return redirect(request, f"/{lang}/drafts/{draft.id}?saved=1")
 
@@ -225,7 +212,6 @@ def change_state(
         service.change_state(db, viewer, draft, to=to, note=note, now=now)
     except FormErrors as exc:
         discard_changes(db)
-        draft = service.get_draft(db, viewer, draft_id)
         return _editor(
             request, render, db, viewer, draft, lang, now, errors=exc.errors, status_code=422
         )

@@ -1,6 +1,6 @@
 """All mapped classes, imported here so metadata is complete for Alembic."""
 
-from app.models.accounts import User, UserSession
+from app.models.accounts import AccountToken, User, UserSession
 from app.models.base import Base
 from app.models.comments import Attachment, Comment, CommentRevision, CommentTranslation
 from app.models.curation import (
@@ -18,6 +18,7 @@ from app.models.ratelimit import RateCounter
 from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
+    "AccountToken",
     "Assignment",
     "Attachment",
     "Ban",

@@ -22,6 +22,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(LANG, default="en")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person proved they read mail at `email` (a verification link).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class UserSession(Base):
@@ -38,3 +40,25 @@ class UserSession(Base):
     user_agent: Mapped[str] = mapped_column(String(255), default="")
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+PURPOSE_PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose label, not a secret
+PURPOSE_VERIFY_EMAIL = "verify_email"
+
+
+class AccountToken(Base):
+    """A single-use, expiring link sent by e-mail (password reset, address verification)."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only a hash of the token in the link is kept, as for sessions.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    # The address the link was sent to: a verification only counts for that address.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -26,6 +26,10 @@ class Comment(Base):
         UniqueConstraint("space_id", "path", name="uq_comments_space_id_path"),
         Index("ix_comments_parent_id", "parent_id"),
         Index("ix_comments_author_id", "author_id"),
+        # A retried post carries the same key and finds the comment already made.
+        UniqueConstraint(
+            "author_id", "idempotency_key", name="uq_comments_author_id_idempotency_key"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +58,8 @@ class Comment(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Under the "consent" attribution rule: may this comment be cited by name?
     named_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Chosen by the client for each new post (form field or Idempotency-Key header).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CommentTranslation(Base):

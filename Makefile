@@ -6,7 +6,7 @@ PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 export ROUNDTABLE_DATA_DIR ?= data
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps document-deps docker
+.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps document-deps docker bench-deps bench
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,15 @@ document-deps: ## LibreOffice (Debian), which the document tests open DOCX expor
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null; \
 	  else echo "soffice (LibreOffice) is not installed: its DOCX checks will be skipped" >&2; fi; }
+
+bench-deps: ## wrk (Debian), the load generator bench/run.py drives
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is not installed: bench/run.py cannot load the server" >&2; exit 1; fi; }
+
+bench: $(VENV)/.installed bench-deps ## Load-test the space pages on SQLite and PostgreSQL (database "bench", emptied); BENCH_ARGS=--record to keep the figures
+	$(BIN)/python bench/run.py --db sqlite --db postgresql --duration 10 $(BENCH_ARGS)
 
 test: $(VENV)/.installed-test browser-deps document-deps ## Install what tests need; lint; run the suite on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .

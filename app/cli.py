@@ -72,6 +72,8 @@ def create_admin(email: str, display_name: str, password_stdin: bool) -> None:
             except FormErrors as exc:
                 raise click.ClickException("; ".join(exc.errors.values())) from exc
         user.is_admin = True
+        # The operator typed this address at the console: it needs no confirmation link.
+        user.email_verified_at = user.email_verified_at or datetime.now(UTC)
     click.echo(f"{user.display_name} <{user.email}> is an administrator.")
 
 

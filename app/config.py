@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     session_absolute_days: int = Field(
         default=90, description="How long a sign-in lasts at most, however active, in days."
     )
+    password_reset_minutes: int = Field(
+        default=60, description="How long a password-reset link works, in minutes."
+    )
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (set when served over HTTPS)."
     )
@@ -49,6 +52,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         default=12 * 1024 * 1024,
         description="Largest request body accepted, in bytes (an upload plus its form).",
+    )
+    max_form_parts: int = Field(
+        default=300,
+        description="Most fields and files one form may send (the moderation queue sends 200).",
     )
     max_comment_chars: int = Field(
         default=20_000, description="Longest comment accepted, in characters."

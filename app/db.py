@@ -11,6 +11,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# Execution option of a unit of work that will write (see `transaction`).
+WRITES = "roundtable_writes"
+
 
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINTs and defers BEGIN oddly;
@@ -22,12 +25,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before the request is answered, even if the machine
+        # loses power (NORMAL in WAL mode may lose the last commits then).
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    # A deferred transaction that has read cannot take the write lock once another writer
+    # has committed since: SQLite answers "database is locked" at once, without waiting.
+    # Units of work that will write take the lock up front (waiting up to busy_timeout).
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
@@ -51,9 +60,12 @@ def discard_changes(session: Session) -> None:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The one place that commits: services only flush."""
-    with factory() as session:
+def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
+    """The one place that commits: services only flush.
+
+    `writes=False` (safe requests) lets SQLite readers run side by side.
+    """
+    with factory(execution_options={WRITES: writes}) as session:
         try:
             yield session
         except BaseException:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gettext as _gettext
 from contextvars import ContextVar
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -75,6 +75,8 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
     return default
 
 
+# A handful of codes, asked on every page (Babel's look-up is not free); bounded all the same.
+@lru_cache(maxsize=256)
 def language_name(code: str, in_locale: str | None = None) -> str:
     """A language's name: its own, capitalised, for menus; or, given a locale, the word
     to use inside a sentence of that locale ("espagnol", "francés", "Spanish")."""

@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line, each carrying the request it belongs to.
 
 Only what the code chooses to log is written: never request bodies, cookies or headers,
-and paths have their secret parts (unsubscribe tokens) masked.
+and paths have their secret parts (unsubscribe, reset and verification tokens) masked.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_SECRET_PATHS = re.compile(r"(/unsubscribe/)[^/?]+")
+# Path segments that are credentials: unsubscribe, password-reset and verification links.
+_SECRET_PATHS = re.compile(r"(/unsubscribe/|/password/reset/|/email/verify/)[^/?]+")
 access = logging.getLogger("roundtable.access")
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from app.accounts.routes import router as accounts_router
 from app.admin.routes import router as admin_router
@@ -24,6 +22,8 @@ from app.notifications.routes import router as notifications_router
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
 from app.ratelimit.middleware import WritesPerAddressMiddleware
 from app.spaces.routes import router as spaces_router
+from app.web.assets import ASSETS, STATIC_DIR, HashedStaticFiles
+from app.web.compression import GZIP_OPTIONS
 from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
 from app.web.errors import install_error_handlers
@@ -32,8 +32,6 @@ from app.web.limits import BodyLimitMiddleware
 from app.web.locale import LocaleMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templates import Renderer, build_templates
-
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,27 +57,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # before the CSRF check can refuse a request in the reader's language.
     app.add_middleware(WritesPerAddressMiddleware)
     app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_bytes,
+        max_parts=settings.max_form_parts,
+    )
     app.add_middleware(LocaleMiddleware, default=settings.default_locale)
     app.add_middleware(
         SecurityHeadersMiddleware,
         session_cookie=SESSION_COOKIE,
         force_https=settings.secure_cookies,
     )
+    # Inside the request log, outside the security headers: it sees the final headers
+    # and adds Vary: Accept-Encoding beside the Vary: Cookie of signed-in pages.
+    app.add_middleware(GZipMiddleware, **GZIP_OPTIONS)
     app.add_middleware(RequestIdMiddleware)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", HashedStaticFiles(directory=STATIC_DIR, assets=ASSETS), name="static")
     app.include_router(health_router)
     app.include_router(api_router)
-    app.include_router(spaces_router)
-    app.include_router(accounts_router)
-    app.include_router(comments_router)
-    app.include_router(attachments_router)
-    app.include_router(moderation_router)
-    app.include_router(admin_router)
-    app.include_router(notifications_router)
-    app.include_router(curation_router)
-    app.include_router(drafts_router)
-    app.include_router(interchange_router)
-    app.include_router(exports_router)
+    # The OpenAPI document describes the JSON API; the HTML pages are not part of it.
+    for pages in (
+        spaces_router,
+        accounts_router,
+        comments_router,
+        attachments_router,
+        moderation_router,
+        admin_router,
+        notifications_router,
+        curation_router,
+        drafts_router,
+        interchange_router,
+        exports_router,
+    ):
+        app.include_router(pages, include_in_schema=False)
     install_error_handlers(app)
     return app

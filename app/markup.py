@@ -42,6 +42,24 @@ def _render(source: str) -> str:
     return _parser.renderer.render(tokens, _parser.options, {})
 
 
+# Quotes and lists inside each other deeper than this are no longer writing but an attack
+# on every reader's browser (and on the parser): refused with a message, not trimmed.
+MAX_NESTING = 8
+_CONTAINERS = frozenset({"blockquote_open", "bullet_list_open", "ordered_list_open"})
+
+
+def nesting_depth(source: str) -> int:
+    """How deep quotes and lists sit inside each other in this Markdown."""
+    depth = deepest = 0
+    for token in _parser.parse(source):
+        if token.type in _CONTAINERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.nesting == -1 and token.type.replace("_close", "_open") in _CONTAINERS:
+            depth -= 1
+    return deepest
+
+
 def render_markdown(source: str) -> str:
     """Safe HTML for a comment, translation, question or space text."""
     html = _render(source)

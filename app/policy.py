@@ -43,6 +43,8 @@ class Person:
     is_admin: bool
     locale: str
     created_at: datetime
+    # Until the address is confirmed, the layout offers a new verification link.
+    email_verified: bool = True
 
     @classmethod
     def of(cls, user: User) -> Person:
@@ -52,6 +54,7 @@ class Person:
             is_admin=user.is_admin,
             locale=user.locale,
             created_at=user.created_at,
+            email_verified=user.email_verified_at is not None,
         )
 
 
@@ -119,6 +122,11 @@ def can_ask_question(viewer: Viewer, space: Space) -> bool:
 
 def can_moderate(viewer: Viewer, space_id: int) -> bool:
     return viewer.moderates(space_id)
+
+
+def can_administer(viewer: Viewer) -> bool:
+    """Site-wide settings, spaces, users, imports and exports of whole spaces."""
+    return viewer.is_admin
 
 
 def can_ban_everywhere(viewer: Viewer) -> bool:

@@ -23,7 +23,14 @@ class Factory:
     def __init__(self, db: Session) -> None:
         self.db = db
 
-    def user(self, name: str | None = None, *, admin: bool = False, locale: str = "en") -> User:
+    def user(
+        self,
+        name: str | None = None,
+        *,
+        admin: bool = False,
+        locale: str = "en",
+        verified: bool = True,
+    ) -> User:
         n = next(_seq)
         user = accounts.register(
             self.db,
@@ -33,6 +40,8 @@ class Factory:
             locale=locale,
         )
         user.is_admin = admin
+        # Verified unless a test says otherwise: notifications go to verified addresses only.
+        user.email_verified_at = datetime.now(UTC) if verified else None
         self.db.flush()
         return user
 

@@ -58,4 +58,5 @@ def test_migrate_demo_and_admin(fresh_db: str) -> None:
         admin_user = db.scalar(select(User).where(User.email == "admin@example.org"))
         assert admin_user is not None
         assert admin_user.is_admin
+        assert admin_user.email_verified_at is not None
     engine.dispose()

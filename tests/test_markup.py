@@ -43,3 +43,13 @@ def test_structure_is_kept_and_headings_sit_below_the_page() -> None:
         "strong",
         "blockquote",
     ]
+
+
+def test_nesting_depth_counts_quotes_and_lists_inside_each_other() -> None:
+    from app.markup import nesting_depth
+
+    assert nesting_depth("plain words") == 0
+    assert nesting_depth("> quoted\n\n> again") == 1
+    assert nesting_depth("> > > three") == 3
+    assert nesting_depth("- a\n  - b\n    > c") == 3
+    assert nesting_depth("- a\n- b\n- c") == 1

@@ -6,11 +6,18 @@ import re
 import unicodedata
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def clean_display_name(raw: str) -> str:
-    name = unicodedata.normalize("NFC", raw).translate(_BIDI_CONTROLS)
+    """NFC, without invisible format characters, spaces collapsed.
+
+    Format characters (category Cf: bidi overrides and isolates, zero-width spaces and
+    joiners, soft hyphens) would let "Alice" and "Ali\u200bce" pass for each other, or flip
+    the text around a name, so they are dropped rather than refused.
+    """
+    name = "".join(
+        ch for ch in unicodedata.normalize("NFC", raw) if unicodedata.category(ch) != "Cf"
+    )
     return " ".join(name.split())
 
 

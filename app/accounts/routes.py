@@ -1,15 +1,24 @@
-"""Register, sign in, sign out: HTML forms."""
+"""Register, sign in, sign out, sessions: HTML forms.
+
+Password reset, address verification and password change have modules of their own,
+mounted on this router at the end, so the app still includes one accounts router."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app import ratelimit
-from app.accounts import service
+from app.accounts import (
+    cookies,
+    password_routes,
+    reset_routes,
+    service,
+    verification,
+    verification_routes,
+)
 from app.errors import Forbidden, FormErrors
 from app.web.deps import (
     SESSION_COOKIE,
@@ -25,20 +34,6 @@ from app.web.htmx import redirect
 from app.web.safety import safe_next
 
 router = APIRouter()
-
-
-def _signed_in(request: Request, response_to: str, token: str, settings: SettingsDep) -> Response:
-    response = redirect(request, response_to)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(timedelta(days=settings.session_max_age_days).total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-        path="/",
-    )
-    return response
 
 
 @router.get("/{lang}/register", name="register")
@@ -77,14 +72,9 @@ def register(
             {"form": form, "errors": exc.errors, "next": target},
             status_code=422,
         )
-    token = service.start_session(
-        db,
-        user,
-        now=now,
-        max_age=timedelta(days=settings.session_max_age_days),
-        agent=request.headers.get("user-agent", ""),
-    )
-    return _signed_in(request, target, token, settings)
+    verification.send_link(db, user, now=now)
+    token = cookies.new_session(request, db, user, now=now, settings=settings)
+    return cookies.signed_in(request, target, token, settings)
 
 
 @router.get("/{lang}/sign-in", name="sign_in")
@@ -133,17 +123,8 @@ def sign_in(
             status_code=422,
         )
     # A new token at every sign-in: a session id planted before it is worth nothing.
-    previous = request.cookies.get(SESSION_COOKIE)
-    if previous:
-        service.end_session(db, previous)
-    token = service.start_session(
-        db,
-        user,
-        now=now,
-        max_age=timedelta(days=settings.session_max_age_days),
-        agent=request.headers.get("user-agent", ""),
-    )
-    return _signed_in(request, target, token, settings)
+    token = cookies.new_session(request, db, user, now=now, settings=settings)
+    return cookies.signed_in(request, target, token, settings)
 
 
 @router.get("/{lang}/account/sessions", name="sessions")
@@ -179,3 +160,8 @@ def sign_out(request: Request, lang: LangDep, db: DbDep) -> Response:
     response = redirect(request, f"/{lang}/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+router.include_router(reset_routes.router)
+router.include_router(verification_routes.router)
+router.include_router(password_routes.router)

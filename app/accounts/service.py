@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.accounts import names, passwords
+from app.accounts.tokens import token_hash as _token_hash
 from app.errors import FormErrors
 from app.i18n import LOCALES, gettext
 from app.models import Ban, SpaceModerator, User, UserSession
 from app.moderation import queries as moderation_queries
 from app.policy import ANONYMOUS, Person, Viewer
 
+log = logging.getLogger(__name__)
+
 # Refresh last_seen_at at most this often, so reading pages is not a write per request.
 _TOUCH_EVERY = timedelta(minutes=15)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def register(db: Session, *, display_name: str, email: str, password: str, locale: str) -> User:
@@ -36,19 +38,9 @@ def register(db: Session, *, display_name: str, email: str, password: str, local
         errors["display_name"] = gettext("This name is reserved; please choose another.")
     if not names.looks_like_email(address):
         errors["email"] = gettext("Enter an e-mail address such as name@example.org.")
-    if len(password) < passwords.MIN_LENGTH:
-        errors["password"] = gettext(
-            "Your password must have at least %(min)d characters.", min=passwords.MIN_LENGTH
-        )
-    elif len(password) > passwords.MAX_LENGTH:
-        errors["password"] = gettext(
-            "Your password must have at most %(max)d characters.", max=passwords.MAX_LENGTH
-        )
-    elif passwords.too_guessable(password, personal=[name, address, *address.split("@")]):
-        errors["password"] = gettext(
-            "This password is too common or too easy to guess. A few unrelated words make a "
-            "strong one."
-        )
+    weak = passwords.problem(password, personal=passwords.personal_words(name, address))
+    if weak:
+        errors["password"] = weak
     if not errors:
         key = names.display_name_key(name)
         taken = db.execute(
@@ -127,6 +119,22 @@ def end_other_sessions(
     db.execute(query)
 
 
+@contextmanager
+def _if_writable(db: Session) -> Iterator[None]:
+    """A housekeeping write made while reading a page, given up if the database says no.
+
+    Page views run in read transactions; on SQLite one cannot become a writer while another
+    request writes, and the refusal is immediate. Sliding a session's expiry (or deleting an
+    expired one) can wait for the next request: the page must not fail for it.
+    """
+    try:
+        with db.begin_nested():
+            yield
+            db.flush()
+    except OperationalError:
+        log.info("session housekeeping postponed: the database is busy")
+
+
 def resolve_viewer(
     db: Session,
     token: str | None,
@@ -147,11 +155,13 @@ def resolve_viewer(
     user_session, user = row
     # Idle timeout (expires_at slides with use) and absolute timeout (from sign-in).
     if user_session.expires_at <= now or user_session.created_at + absolute <= now:
-        db.delete(user_session)
+        with _if_writable(db):
+            db.delete(user_session)
         return ANONYMOUS
     if now - user_session.last_seen_at > _TOUCH_EVERY:
-        user_session.last_seen_at = now
-        user_session.expires_at = now + max_age
+        with _if_writable(db):
+            user_session.last_seen_at = now
+            user_session.expires_at = now + max_age
     moderated = db.scalars(
         select(SpaceModerator.space_id).where(SpaceModerator.user_id == user.id)
     ).all()

@@ -21,7 +21,7 @@ from app.moderation import queries as moderation_queries
 from app.moderation import service as moderation
 from app.policy import Viewer
 from app.spaces import service as spaces
-from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
 
 router = APIRouter()
@@ -64,10 +64,8 @@ class SettingsForm(BaseModel):
 
 @router.get("/{lang}/admin/", name="admin_home")
 def admin_home(
-    request: Request, lang: LangDep, db: DbDep, viewer: ViewerDep, now: NowDep, render: RenderDep
+    request: Request, lang: LangDep, db: DbDep, viewer: AdminDep, now: NowDep, render: RenderDep
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     context = {
         "spaces": spaces.list_spaces(db, viewer, lang=lang, now=now),
         "form": {"original_lang": lang},
@@ -81,13 +79,11 @@ def create_space(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     data: Annotated[NewSpaceForm, Form()],
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     form = data.model_dump()
     new = service.NewSpace(
         slug=data.slug,
@@ -140,13 +136,11 @@ def space_admin(
     lang: LangDep,
     slug: str,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     saved: bool = False,
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     return _space_admin(request, render, db, viewer, space_view, saved=saved)
 
@@ -157,13 +151,11 @@ def save_space_texts(
     lang: LangDep,
     slug: str,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     data: Annotated[TextsForm, Form()],
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     form = data.model_dump()
     try:
@@ -180,13 +172,11 @@ def add_moderator(
     lang: LangDep,
     slug: str,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     who: Annotated[str, Form()] = "",
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     try:
         service.add_moderator(db, viewer, space_view.space, who)
@@ -203,11 +193,9 @@ def remove_moderator(
     slug: str,
     user_id: int,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     service.remove_moderator(db, viewer, space_view.space, user_id)
     return redirect(request, f"/{lang}/admin/spaces/{slug}")
@@ -218,13 +206,11 @@ def users(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     q: str = "",
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     return _users_page(request, render, db, viewer, now, q=q)
 
 
@@ -277,14 +263,12 @@ def ban_everywhere(
     lang: LangDep,
     user_id: int,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     reason: Annotated[str, Form()] = "",
     ends_on: Annotated[str, Form()] = "",
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     try:
         request_ = moderation.BanRequest(
             user_id=user_id,

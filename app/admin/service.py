@@ -27,7 +27,7 @@ MAX_INDENT = 6  # the stylesheet draws six levels of indentation
 
 
 def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
+    if not policy.can_administer(viewer):
         raise Forbidden(gettext("Only administrators can do this."))
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from app import ratelimit
 from app.api.schemas import AttachmentOut, CommentIn, CommentOut, CommentPage, SpaceOut
+from app.comments import idempotency
 from app.comments import service as comments
 from app.comments.language import detect_language
 from app.comments.views import CommentView
@@ -106,17 +109,31 @@ def create_comment(
     now: NowDep,
     settings: SettingsDep,
     limiter: LimiterDep,
+    response: Response,
     lang: str = DEFAULT_LOCALE,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=idempotency.HEADER,
+            description="Any unique string (at most 64 letters, digits, - or _): a request "
+            "sent again with the same key answers with the comment the first one made.",
+        ),
+    ] = None,
 ) -> CommentOut | JSONResponse:
     view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     if viewer.user is None:
         raise Forbidden("sign-in")
-    if not viewer.moderates(view.space.id):  # the same posting limit as the pages
-        rule = ratelimit.posts_rule(viewer.user.created_at, now)
-        limiter.check(rule, str(viewer.user.id), db=db)
     comment_lang = payload.lang or detect_language(payload.body) or lang
     try:
-        comment = comments.post_comment(
+        key = idempotency.clean_key(idempotency_key)
+        # The same posting limit as the pages; a retry of a post already made is not counted.
+        if (
+            not viewer.moderates(view.space.id)
+            and idempotency.find(db, viewer.user.id, key) is None
+        ):
+            rule = ratelimit.posts_rule(viewer.user.created_at, now)
+            limiter.check(rule, str(viewer.user.id), db=db)
+        posted = comments.submit_comment(
             db,
             viewer,
             view.space,
@@ -126,10 +143,14 @@ def create_comment(
             named_consent=payload.named_consent,
             now=now,
             max_chars=settings.max_comment_chars,
+            idempotency_key=key,
         )
     except FormErrors as exc:
         discard_changes(db)
         return JSONResponse({"errors": exc.errors}, status_code=422)
+    comment = posted.comment
+    if posted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     created = comments.comment_view(
         db,
         viewer,

@@ -59,10 +59,11 @@ def post(
     settings: Settings,
     now: datetime,
     named_consent: bool = False,
+    idempotency_key: str | None = None,
 ) -> Comment:
     if upload is not None:
         attachments.validate_upload(upload.data, max_bytes=settings.max_upload_bytes)
-    comment = service.post_comment(
+    posted = service.submit_comment(
         db,
         viewer,
         space,
@@ -72,10 +73,12 @@ def post(
         now=now,
         max_chars=settings.max_comment_chars,
         named_consent=named_consent,
+        idempotency_key=idempotency_key,
     )
-    if upload is not None:
-        _attach(db, viewer, comment, space, upload, settings, now)
-    return comment
+    # A retried form brings its file again: the first request attached it already.
+    if upload is not None and not posted.replayed:
+        _attach(db, viewer, posted.comment, space, upload, settings, now)
+    return posted.comment
 
 
 def edit(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app import policy, ratelimit
-from app.comments import contributions, service
+from app.comments import contributions, idempotency, service
 from app.comments.language import detect_language
 from app.db import discard_changes
 from app.errors import Forbidden, FormErrors, Stale
@@ -26,6 +26,15 @@ def _read_upload(upload: UploadFile | None, max_bytes: int) -> contributions.Upl
         return None
     # Read one byte past the limit: enough to know it is too big, never the whole file.
     return contributions.Upload(upload.file.read(max_bytes + 1), upload.filename)
+
+
+def _errors_on_body(errors: dict[str, str]) -> dict[str, str]:
+    """A key problem is shown where the person can act on it: by their text."""
+    if idempotency.FIELD not in errors:
+        return errors
+    shown = {k: v for k, v in errors.items() if k != idempotency.FIELD}
+    shown.setdefault("body", errors[idempotency.FIELD])
+    return shown
 
 
 def _card(
@@ -77,6 +86,7 @@ def post_comment(
     named_consent: Annotated[bool, Form()] = False,
     as_question: Annotated[bool, Form()] = False,
     attachment: Annotated[UploadFile | None, File()] = None,
+    idempotency_key: Annotated[str | None, Form()] = None,
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     if not viewer.signed_in:
@@ -90,7 +100,13 @@ def post_comment(
         "as_question": as_question,
     }
     try:
-        if viewer.user is not None and not viewer.moderates(space_view.space.id):
+        key = idempotency.clean_key(idempotency_key)
+        # A retry of a post already made is not a new post: it does not count again.
+        if (
+            viewer.user is not None
+            and not viewer.moderates(space_view.space.id)
+            and idempotency.find(db, viewer.user.id, key) is None
+        ):
             rule = ratelimit.posts_rule(viewer.user.created_at, now)
             limiter.check(rule, str(viewer.user.id), db=db)
         if as_question and parent_id is None:
@@ -102,6 +118,7 @@ def post_comment(
                 lang=comment_lang or lang,
                 now=now,
                 max_chars=settings.max_comment_chars,
+                idempotency_key=key,
             )
         else:
             comment = contributions.post(
@@ -115,11 +132,16 @@ def post_comment(
                 settings=settings,
                 now=now,
                 named_consent=named_consent,
+                idempotency_key=key,
             )
     except (FormErrors, ratelimit.TooMany) as exc:
         discard_changes(db)
         limited = isinstance(exc, ratelimit.TooMany)
-        errors = {"body": exc.message} if isinstance(exc, ratelimit.TooMany) else exc.errors
+        errors = (
+            {"body": exc.message}
+            if isinstance(exc, ratelimit.TooMany)
+            else _errors_on_body(exc.errors)
+        )
         status = 429 if limited else 422
         context = {"space_view": space_view, "form": form, "errors": errors, "parent": parent}
         headers = (

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import policy
-from app.comments import queries, threading
+from app import markup, policy
+from app.comments import idempotency, queries, threading
 from app.comments.views import CommentView, ViewContext, build_views
 from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import gettext, language_name
@@ -19,6 +22,9 @@ from app.models import Comment, CommentRevision, CommentTranslation, Space
 from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
 from app.notifications import outbox
 from app.policy import Viewer
+
+# C0 controls other than tab and line feed, DEL and C1 controls: invisible, never meant.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_body(raw: str, *, max_chars: int, field: str = "body") -> str:
@@ -36,8 +42,18 @@ def clean_body(raw: str, *, max_chars: int, field: str = "body") -> str:
                 )
             }
         )
-    if "\x00" in text:
+    if _CONTROL_CHARS.search(text):
         raise FormErrors({field: gettext("This text contains characters that are not allowed.")})
+    if markup.nesting_depth(text) > markup.MAX_NESTING:
+        raise FormErrors(
+            {
+                field: gettext(
+                    "Quotes and lists are nested more than %(max)d levels deep; please "
+                    "flatten them.",
+                    max=markup.MAX_NESTING,
+                )
+            }
+        )
     return text
 
 
@@ -80,6 +96,30 @@ def get_comment(db: Session, viewer: Viewer, comment_id: int) -> Comment:
     return comment
 
 
+@dataclass(frozen=True)
+class Posted:
+    comment: Comment
+    replayed: bool  # True: an earlier request with the same idempotency key made it
+
+
+def _insert_once(db: Session, comment: Comment) -> Comment:
+    """Insert a new comment, or return the one a racing request with the same key made.
+
+    The unique constraint on (author, key) decides the race. Only the savepoint is rolled
+    back, so the request's unit of work carries on and answers with the winner's comment.
+    """
+    try:
+        with db.begin_nested():
+            db.add(comment)
+            db.flush()
+    except IntegrityError:
+        winner = idempotency.find(db, comment.author_id, comment.idempotency_key)
+        if winner is None:  # another constraint refused it: a real error
+            raise
+        return winner
+    return comment
+
+
 def post_comment(
     db: Session,
     viewer: Viewer,
@@ -91,9 +131,48 @@ def post_comment(
     now: datetime,
     max_chars: int,
     named_consent: bool = False,
+    idempotency_key: str | None = None,
 ) -> Comment:
+    return submit_comment(
+        db,
+        viewer,
+        space,
+        body=body,
+        lang=lang,
+        parent_id=parent_id,
+        now=now,
+        max_chars=max_chars,
+        named_consent=named_consent,
+        idempotency_key=idempotency_key,
+    ).comment
+
+
+def submit_comment(
+    db: Session,
+    viewer: Viewer,
+    space: Space,
+    *,
+    body: str,
+    lang: str,
+    parent_id: int | None,
+    now: datetime,
+    max_chars: int,
+    named_consent: bool = False,
+    idempotency_key: str | None = None,
+) -> Posted:
+    """Post a comment or reply; with a key already used by this author, the earlier one."""
     _check_can_post(viewer, space, now)
     text = clean_body(body, max_chars=max_chars)
+    key = idempotency.clean_key(idempotency_key)
+    assert viewer.user is not None
+    # A retry is answered with what the first request made, even if the thread has been
+    # locked (say) in between: the person was told, or will be, that it was posted.
+    existing = idempotency.find(db, viewer.user.id, key)
+    if existing is not None:
+        replayed = idempotency.replay(
+            db, existing, text=text, kind=KIND_COMMENT, parent_id=parent_id
+        )
+        return Posted(replayed, replayed=True)
     _check_lang(space, lang)
     parent: Comment | None = None
     if parent_id is not None:
@@ -106,7 +185,6 @@ def post_comment(
             raise FormErrors({"body": gettext("This thread is too deep to reply further here.")})
         if not policy.can_reply(viewer, space, now, thread_locked=thread_is_locked(db, parent)):
             raise FormErrors({"body": gettext("This thread is locked: it takes no new replies.")})
-    assert viewer.user is not None
     comment = Comment(
         space_id=space.id,
         author_id=viewer.user.id,
@@ -116,12 +194,17 @@ def post_comment(
         body_md=text,
         body_html=render_markdown(text),
         created_at=now,
-        path="",  # set below, once the id is known
+        # Set below, once the id is known. Unique meanwhile: on PostgreSQL, posts racing in
+        # one space with the same placeholder would each wait for the other to commit.
+        path=f"~{secrets.token_hex(8)}",
         status=STATUS_PENDING if policy.needs_review(viewer, space) else STATUS_PUBLISHED,
         named_consent=named_consent,
+        idempotency_key=key,
     )
-    db.add(comment)
-    db.flush()
+    winner = _insert_once(db, comment)
+    if winner is not comment:
+        replayed = idempotency.replay(db, winner, text=text, kind=KIND_COMMENT, parent_id=parent_id)
+        return Posted(replayed, replayed=True)
     comment.path = (
         threading.child_path(parent.path, comment.id)
         if parent
@@ -131,7 +214,7 @@ def post_comment(
     db.flush()
     if comment.status == STATUS_PUBLISHED:
         outbox.comment_published(db, comment, now)
-    return comment
+    return Posted(comment, replayed=False)
 
 
 def ask_question(
@@ -144,13 +227,21 @@ def ask_question(
     translations: dict[str, str] | None = None,
     now: datetime,
     max_chars: int,
+    idempotency_key: str | None = None,
 ) -> Comment:
     """A moderator's numbered discussion question, optionally with its other languages."""
     if not policy.can_ask_question(viewer, space):
         raise Forbidden(gettext("Only the space's moderators can post discussion questions."))
     body = clean_body(text, max_chars=max_chars)
-    _check_lang(space, lang)
+    key = idempotency.clean_key(idempotency_key)
     assert viewer.user is not None
+    existing = idempotency.find(db, viewer.user.id, key)
+    if existing is not None:
+        return idempotency.replay(db, existing, text=body, kind=KIND_QUESTION, parent_id=None)
+    _check_lang(space, lang)
+    # Two moderators asking at once must not both take the next number: the space row's
+    # lock queues them on PostgreSQL (SQLite already lets one writer in at a time).
+    db.execute(select(Space.id).where(Space.id == space.id).with_for_update())
     number = db.scalar(queries.next_question_number(space.id)) or 1
     question = Comment(
         space_id=space.id,
@@ -164,9 +255,11 @@ def ask_question(
         path=threading.root_path(is_question=True, number=number, comment_id=0),
         depth=0,
         status=STATUS_PUBLISHED,
+        idempotency_key=key,
     )
-    db.add(question)
-    db.flush()
+    winner = _insert_once(db, question)
+    if winner is not question:
+        return idempotency.replay(db, winner, text=body, kind=KIND_QUESTION, parent_id=None)
     for other_lang, other_text in (translations or {}).items():
         if other_lang != lang:
             save_translation(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,7 +73,9 @@ class ViewContext:
     locked_paths: tuple[str, ...] = ()
 
 
-def choose_version(original_lang: str, available: set[str], wanted: str | None, ui: str) -> str:
+def choose_version(
+    original_lang: str, available: Collection[str], wanted: str | None, ui: str
+) -> str:
     """Which text to show: the one asked for, else the reader's language, else the original."""
     for candidate in (wanted, ui):
         if candidate and (candidate == original_lang or candidate in available):
@@ -81,16 +83,25 @@ def choose_version(original_lang: str, available: set[str], wanted: str | None, 
     return original_lang
 
 
-def _named(ctx: ViewContext, author_id: int | None, consent: bool | None) -> bool:
-    if author_id is None:
-        return False
-    return policy.may_name(
-        ctx.viewer,
-        ctx.space,
-        author_id=author_id,
-        author_is_moderator=author_id in ctx.moderator_ids,
-        named_consent=bool(consent),
-    )
+def _namer(ctx: ViewContext) -> Callable[[int | None, bool | None], bool]:
+    """policy.may_name for this page, asked once per (author, consent) pair: a page has
+    a hundred comments but few authors."""
+    answers: dict[tuple[int | None, bool], bool] = {}
+
+    def named(author_id: int | None, consent: bool | None) -> bool:
+        key = (author_id, bool(consent))
+        answer = answers.get(key)
+        if answer is None:
+            answer = answers[key] = author_id is not None and policy.may_name(
+                ctx.viewer,
+                ctx.space,
+                author_id=author_id,
+                author_is_moderator=author_id in ctx.moderator_ids,
+                named_consent=key[1],
+            )
+        return answer
+
+    return named
 
 
 def build_views(
@@ -101,7 +112,11 @@ def build_views(
     *,
     wanted: dict[int, str] | None = None,
 ) -> list[CommentView]:
-    """Join comment rows with their translations and files, in the rows' order."""
+    """Join comment rows with their translations and files, in the rows' order.
+
+    On the hot path of every page: locals over attribute look-ups, no per-row allocations
+    beyond the view itself.
+    """
     texts: dict[int, dict[str, str]] = defaultdict(dict)
     for t in translations:
         texts[t.comment_id][t.lang] = t.body_html
@@ -112,44 +127,50 @@ def build_views(
                 id=a.id, filename=a.filename, content_type=a.content_type, size_bytes=a.size_bytes
             )
         )
+    named = _namer(ctx)
+    wanted = wanted or {}
+    viewer, ui_lang, moderators = ctx.viewer, ctx.ui_lang, ctx.moderator_ids
+    base_depth, max_shown = ctx.base_depth, ctx.max_shown_depth
+    locked = ctx.locked_paths
+    no_texts: dict[str, str] = {}
     views: list[CommentView] = []
     for row in rows:
-        depth = threading.depth_of(row.path)
-        placeholder = row.status == STATUS_HIDDEN and not policy.can_see_content(ctx.viewer, row)
-        own = {} if placeholder else texts.get(row.id, {})
-        shown = choose_version(row.lang, set(own), (wanted or {}).get(row.id), ctx.ui_lang)
-        body = row.body_html if shown == row.lang else own[shown]
-        parent_named = _named(ctx, row.parent_author_id, row.parent_named_consent)
+        status, lang, path, author_id = row.status, row.lang, row.path, row.author_id
+        depth = path.count(threading.SEPARATOR) - 1
+        placeholder = status == STATUS_HIDDEN and not policy.can_see_content(viewer, row)
+        own = no_texts if placeholder else texts.get(row.id, no_texts)
+        shown = choose_version(lang, own.keys(), wanted.get(row.id), ui_lang)
+        parent_named = named(row.parent_author_id, row.parent_named_consent)
         views.append(
             CommentView(
                 id=row.id,
                 space_id=row.space_id,
-                author_id=row.author_id,
+                author_id=author_id,
                 parent_id=row.parent_id,
                 kind=row.kind,
                 number=row.number,
                 depth=depth,
-                shown_depth=max(0, min(depth - ctx.base_depth, ctx.max_shown_depth)),
+                shown_depth=max(0, min(depth - base_depth, max_shown)),
                 author_name=(
                     row.author_name
-                    if not placeholder and _named(ctx, row.author_id, row.named_consent)
+                    if not placeholder and named(author_id, row.named_consent)
                     else None
                 ),
-                author_is_moderator=row.author_id in ctx.moderator_ids,
+                author_is_moderator=author_id in moderators,
                 parent_author_name=row.parent_author_name if parent_named else None,
                 parent_named=parent_named,
                 created_at=row.created_at,
                 edited_at=row.edited_at,
-                original_lang=row.lang,
+                original_lang=lang,
                 shown_lang=shown,
-                body_html="" if placeholder else body,
-                versions=(row.lang, *sorted(own)),
-                status=row.status,
+                body_html="" if placeholder else (row.body_html if shown == lang else own[shown]),
+                versions=(lang, *sorted(own)) if own else (lang,),
+                status=status,
                 placeholder=placeholder,
                 moderated_at=row.moderated_at,
-                moderation_reason=row.moderation_reason if not placeholder else "",
+                moderation_reason="" if placeholder else row.moderation_reason,
                 pinned=row.pinned,
-                thread_locked=any(row.path.startswith(p) for p in ctx.locked_paths),
+                thread_locked=bool(locked) and any(path.startswith(p) for p in locked),
                 attachments=[] if placeholder else files.get(row.id, []),
             )
         )

@@ -8,9 +8,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app.db import discard_changes
-from app.errors import Forbidden
 from app.interchange import export, importer
-from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep
 from app.web.downloads import download
 from app.web.htmx import redirect
 
@@ -18,18 +17,14 @@ router = APIRouter()
 
 
 @router.get("/{lang}/admin/spaces/{slug}/export.json", name="interchange_export")
-def export_space(lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep, now: NowDep) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
+def export_space(lang: LangDep, slug: str, db: DbDep, viewer: AdminDep, now: NowDep) -> Response:
     space = export.space_by_slug(db, slug)
     body = export.dumps(export.export_space(db, space, now=now))
     return download(body.encode("utf-8"), export.filename(space, now), "application/json")
 
 
 @router.get("/{lang}/admin/import", name="interchange_import")
-def import_form(request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
+def import_form(request: Request, lang: LangDep, viewer: AdminDep, render: RenderDep) -> Response:
     return render(request, "interchange/import.html", {"form": {}, "problems": None})
 
 
@@ -38,14 +33,12 @@ def import_space(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
+    viewer: AdminDep,
     now: NowDep,
     render: RenderDep,
     file: Annotated[UploadFile | None, File()] = None,
     slug: Annotated[str, Form()] = "",
 ) -> Response:
-    if not viewer.is_admin:
-        raise Forbidden("admin")
     # One byte past the limit is enough to know the file is too big.
     data = file.file.read(importer.MAX_FILE_BYTES + 1) if file is not None else None
     try:

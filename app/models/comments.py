@@ -26,6 +26,10 @@ class Comment(Base):
         UniqueConstraint("space_id", "path", name="uq_comments_space_id_path"),
         Index("ix_comments_parent_id", "parent_id"),
         Index("ix_comments_author_id", "author_id"),
+        # A space page counts published comments and finds locked threads on every view:
+        # without these, both read every row (bodies included) of the space.
+        Index("ix_comments_space_id_kind_status", "space_id", "kind", "status"),
+        Index("ix_comments_space_id_locked", "space_id", "locked"),
         # A retried post carries the same key and finds the comment already made.
         UniqueConstraint(
             "author_id", "idempotency_key", name="uq_comments_author_id_idempotency_key"

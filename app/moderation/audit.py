@@ -115,7 +115,12 @@ def listing(db: Session, space_id: int | None, *, action: str | None) -> list[Ev
         r.ModerationEvent.target_id for r in rows if r.ModerationEvent.target_type == "user"
     }
     names = (
-        dict(db.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).tuples())
+        {
+            user_id: name
+            for user_id, name in db.execute(
+                select(User.id, User.display_name).where(User.id.in_(user_ids))
+            )
+        }
         if user_ids
         else {}
     )

@@ -23,11 +23,15 @@ from app import i18n
 from app.config import Settings
 from app.i18n import gettext
 from app.notifications.outbox import (
+    ACCOUNT_KINDS,
     ALL_KINDS,
     KIND_DECISION,
     KIND_DIGEST,
     KIND_NEW_COMMENT,
+    KIND_PASSWORD_CHANGED,
+    KIND_PASSWORD_RESET,
     KIND_REPLY,
+    KIND_VERIFY_EMAIL,
 )
 from app.notifications.unsubscribe import make_token, unsubscribe_url
 
@@ -105,6 +109,12 @@ def _subject(kind: str, payload: Mapping[str, Any]) -> str:
         return gettext("New in “%(title)s”", title=title)
     if kind == KIND_DIGEST:
         return gettext("Moderation digest: comments need your attention")
+    if kind == KIND_PASSWORD_RESET:
+        return gettext("Choose a new password for Roundtable")
+    if kind == KIND_VERIFY_EMAIL:
+        return gettext("Confirm your e-mail address for Roundtable")
+    if kind == KIND_PASSWORD_CHANGED:
+        return gettext("Your Roundtable password was changed")
     raise ValueError(f"unknown kind of e-mail: {kind!r}")
 
 
@@ -129,8 +139,12 @@ def _render(outgoing: Outgoing, settings: Settings, now: datetime, locale: str) 
     payload = outgoing.payload
     recipient = outgoing.recipient
     secret = settings.resolved_secret_key
-    stop_kind = unsubscribe_url(base, locale, make_token(secret, recipient.id, outgoing.kind))
-    stop_all = unsubscribe_url(base, locale, make_token(secret, recipient.id, ALL_KINDS))
+    # Account e-mails (reset, verification) answer the person's own request: no opt-out.
+    account = outgoing.kind in ACCOUNT_KINDS
+    stop_kind = stop_all = ""
+    if not account:
+        stop_kind = unsubscribe_url(base, locale, make_token(secret, recipient.id, outgoing.kind))
+        stop_all = unsubscribe_url(base, locale, make_token(secret, recipient.id, ALL_KINDS))
     context: dict[str, Any] = {
         "recipient": recipient,
         "p": payload,
@@ -138,6 +152,7 @@ def _render(outgoing: Outgoing, settings: Settings, now: datetime, locale: str) 
         "unsubscribe_url": stop_kind,
         "unsubscribe_all_url": stop_all,
         "space_url": lambda slug: f"{base}/{locale}/spaces/{slug}",
+        "page_url": lambda path: f"{base}/{locale}{path}",
     }
     if "comment_id" in payload:
         context["comment_url"] = (
@@ -152,8 +167,9 @@ def _render(outgoing: Outgoing, settings: Settings, now: datetime, locale: str) 
     message["Date"] = format_datetime(now)
     message["Message-ID"] = _message_id(outgoing, settings.mail_from)
     message["Auto-Submitted"] = "auto-generated"
-    message["List-Unsubscribe"] = f"<{stop_kind}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if not account:
+        message["List-Unsubscribe"] = f"<{stop_kind}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body, cte="quoted-printable")  # clears Content-* headers
     message["Content-Language"] = locale
     return message

@@ -38,6 +38,11 @@ KIND_NEW_COMMENT = "new_comment"  # a new comment in a space you follow
 KIND_DIGEST = "digest"  # moderators: what waits for review in your spaces
 KINDS: tuple[str, ...] = (KIND_REPLY, KIND_DECISION, KIND_NEW_COMMENT, KIND_DIGEST)
 ALL_KINDS = "all"  # the opt-out from every kind
+# Account e-mails: always sent, to unverified addresses too, and nobody can opt out of them.
+KIND_PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of e-mail, not a secret
+KIND_VERIFY_EMAIL = "verify_email"
+KIND_PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a kind of e-mail
+ACCOUNT_KINDS: tuple[str, ...] = (KIND_PASSWORD_RESET, KIND_VERIFY_EMAIL, KIND_PASSWORD_CHANGED)
 
 EXCERPT_CHARS = 300
 DIGEST_INTERVAL = timedelta(hours=24)
@@ -46,17 +51,29 @@ _DIGEST_LOCK = 0x526F756E64746162
 
 
 def opted_out(db: Session, user_ids: Iterable[int], kind: str) -> set[int]:
-    """Those of these people who asked for no e-mail of this kind (or of any kind)."""
+    """Those of these people who get no e-mail of this kind: they asked for none of it
+    (or of any kind), or their address is not verified. Notifications go only to
+    addresses proven to be the account holder's, so a typo cannot mail a stranger."""
     ids = set(user_ids)
     if not ids:
         return set()
+    unverified = select(User.id).where(User.id.in_(ids), User.email_verified_at.is_(None))
     return set(
         db.scalars(
-            select(EmailOptOut.user_id).where(
-                EmailOptOut.user_id.in_(ids), EmailOptOut.kind.in_((kind, ALL_KINDS))
-            )
+            select(EmailOptOut.user_id)
+            .where(EmailOptOut.user_id.in_(ids), EmailOptOut.kind.in_((kind, ALL_KINDS)))
+            .union(unverified)
         )
     )
+
+
+def account_mail(
+    db: Session, kind: str, recipient: User, payload: dict[str, object], now: datetime
+) -> OutboxMessage:
+    """Queue an account e-mail (a link to reset or verify, a notice of a change)."""
+    if kind not in ACCOUNT_KINDS:
+        raise ValueError(f"not an account e-mail: {kind!r}")
+    return _add(db, kind, recipient, payload, now)
 
 
 def notify_reply(db: Session, reply: Comment, now: datetime) -> OutboxMessage | None:

@@ -27,7 +27,7 @@ from app.config import Settings
 from app.db import transaction
 from app.models import EmailOptOut, OutboxMessage, User
 from app.notifications.mailer import Outgoing, Recipient, render_message, send_message
-from app.notifications.outbox import ALL_KINDS, queue_moderator_digest
+from app.notifications.outbox import ACCOUNT_KINDS, ALL_KINDS, queue_moderator_digest
 from app.ratelimit import prune_counters
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,8 @@ def claim(session_factory: sessionmaker[Session], now: datetime, limit: int) -> 
             stopped[user_id].add(kind)
         claims, skipped = [], []
         for row in sorted(rows, key=lambda r: r.id):
-            opt_outs = stopped[row.recipient_id]
+            # Nobody opts out of account e-mails: a reset link must arrive after "stop all".
+            opt_outs = set() if row.kind in ACCOUNT_KINDS else stopped[row.recipient_id]
             if row.recipient_id not in recipients or {row.kind, ALL_KINDS} & opt_outs:
                 skipped.append(row.id)
                 continue
@@ -172,7 +173,13 @@ def _record_sent(session_factory: sessionmaker[Session], item: Claim, now: datet
         result = db.execute(
             update(OutboxMessage)
             .where(*_ours(item))
-            .values(sent_at=now, attempts=item.attempts + 1, last_error="")
+            .values(
+                sent_at=now,
+                attempts=item.attempts + 1,
+                last_error="",
+                # A sent reset or verification link must not stay readable in the table.
+                **({"payload": {}} if item.outgoing.kind in ACCOUNT_KINDS else {}),
+            )
             .execution_options(synchronize_session=False)
         )
     if result.rowcount != 1:  # type: ignore[attr-defined]

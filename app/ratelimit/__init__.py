@@ -38,6 +38,11 @@ POSTS_PER_USER = Rule("posts", 30, timedelta(hours=1))
 POSTS_PER_NEW_USER = Rule("posts-new", 6, timedelta(hours=1))
 FLAGS_PER_USER = Rule("flags", 20, timedelta(days=1))
 WRITES_PER_IP = Rule("writes-ip", 300, timedelta(minutes=1))
+# E-mails people can make us send: a reset link per address typed and per client address,
+# a new verification link per account. Each keeps a mailbox from being flooded.
+RESET_PER_EMAIL = Rule("reset-email", 3, timedelta(hours=1))
+RESET_PER_IP = Rule("reset-ip", 20, timedelta(hours=1))
+VERIFY_RESEND_PER_USER = Rule("verify-resend", 3, timedelta(hours=1))
 NEW_ACCOUNT = timedelta(days=1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -28,7 +29,9 @@ class WritesPerAddressMiddleware:
             client = scope.get("client")
             address = client[0] if client else "unknown"
             try:
-                limiter.check(WRITES_PER_IP, address)
+                # In a worker thread: the database may make it wait for a writer, and that
+                # writer needs this event loop to finish (a blocked loop deadlocks both).
+                await run_in_threadpool(limiter.check, WRITES_PER_IP, address)
             except TooMany as exc:
                 await too_many(Request(scope), exc)(scope, receive, send)
                 return

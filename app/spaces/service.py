@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row
@@ -134,7 +135,8 @@ def _question_links(rows: Iterable[Row[Any]], lang: str) -> list[QuestionLink]:
 
 
 def question_links(db: Session, space_id: int, lang: str) -> list[QuestionLink]:
-    return _question_links(db.execute(comment_queries.question_index(space_id)).all(), lang)
+    rows = db.execute(comment_queries.question_index(space_id)).all()
+    return _question_links(sorted(rows, key=attrgetter("path")), lang)
 
 
 def _first_line(markdown: str, limit: int = 160) -> str:
@@ -212,7 +214,11 @@ def _page(
     chunk_query = policy.visible_comments(
         comment_queries.space_chunk(space.id, after, limit + 1, within), viewer, listing=True
     )
-    rows = db.execute(chunk_query).all()
+    # Plain column rows, no ORM objects: run on the connection, past the ORM's result
+    # machinery (flushed first, as the session would, so pending changes are seen).
+    db.flush()
+    conn = db.connection()
+    rows = conn.execute(chunk_query).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows]
@@ -223,12 +229,12 @@ def _page(
         ui_lang=lang,
         max_shown_depth=min(max_shown_depth, space.max_shown_depth),
         base_depth=base_depth,
-        locked_paths=tuple(db.scalars(comment_queries.locked_paths(space.id))),
+        locked_paths=tuple(conn.scalars(comment_queries.locked_paths(space.id))),
     )
     comments = build_views(
         rows,
-        db.execute(comment_queries.translations_for(ids)).all() if ids else [],
-        db.execute(comment_queries.attachments_for(ids)).all() if ids else [],
+        conn.execute(comment_queries.translations_for(ids)).all() if ids else [],
+        conn.execute(comment_queries.attachments_for(ids)).all() if ids else [],
         ctx,
     )
     return SpacePage(

@@ -9,28 +9,34 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from app import policy
 from app.accounts import service as accounts
 from app.config import Settings
 from app.db import transaction
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.i18n import LOCALES
 from app.policy import Viewer
 from app.ratelimit import Limiter
+from app.web.csrf import SAFE_METHODS
 from app.web.templates import Renderer
 
 SESSION_COOKIE = "rt_session"
 
+# Dependencies that only read request state are `async def`: FastAPI runs a plain `def`
+# dependency in the thread pool, a hop that costs more than the work itself.
 
-def get_settings_dep(request: Request) -> Settings:
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    with transaction(request.app.state.session_factory) as session:
+    writes = request.method not in SAFE_METHODS
+    with transaction(request.app.state.session_factory, writes=writes) as session:
         yield session
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     clock = getattr(request.app.state, "clock", None)
     return clock() if clock else datetime.now(UTC)
 
@@ -54,13 +60,13 @@ def get_viewer(request: Request, db: DbDep, settings: SettingsDep, now: NowDep) 
     return viewer
 
 
-def get_lang(lang: str) -> str:
+async def get_lang(lang: str) -> str:
     if lang not in LOCALES:
         raise NotFound
     return lang
 
 
-def get_renderer(request: Request) -> Renderer:
+async def get_renderer(request: Request) -> Renderer:
     return request.app.state.renderer  # type: ignore[no-any-return]
 
 
@@ -69,7 +75,17 @@ LangDep = Annotated[str, Depends(get_lang)]
 RenderDep = Annotated[Renderer, Depends(get_renderer)]
 
 
-def get_limiter(request: Request) -> Limiter:
+def get_admin(viewer: ViewerDep) -> Viewer:
+    if not policy.can_administer(viewer):
+        raise Forbidden("admin")
+    return viewer
+
+
+# For routes only administrators reach: the check runs before the form is even read.
+AdminDep = Annotated[Viewer, Depends(get_admin)]
+
+
+async def get_limiter(request: Request) -> Limiter:
     return request.app.state.limiter  # type: ignore[no-any-return]
 
 

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Forbidden, NotFound
@@ -96,7 +96,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # Without the input and context: raw bytes of a malformed body (or an exception
+            # in ctx) cannot be serialised, and echoing what was sent serves no one.
+            errors = [
+                {k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()
+            ]
+            return JSONResponse({"detail": errors}, status_code=422)
         # Malformed addresses (a non-numeric id, say) point at nothing.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
             return not_found(request)
@@ -110,6 +115,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooMany)
     async def _too_many(request: Request, exc: TooMany) -> Response:
         return too_many(request, exc)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # Input the database cannot take even in a WHERE clause: PostgreSQL refuses a NUL
+        # byte in any text (a search term, a cursor, an address). The sender's fault: 400.
+        log.warning("input refused by the database: %s", type(exc.orig).__name__)
+        return _page(
+            request,
+            400,
+            gettext("Something went wrong"),
+            gettext("The request could not be handled."),
+        )
 
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:

@@ -1,4 +1,8 @@
-"""Refuse request bodies larger than the site accepts, before anything parses them."""
+"""Refuse request bodies larger, or forms with more parts, than the site accepts.
+
+Both are counted on the raw bytes as they arrive, before anything parses them: a form of a
+million tiny fields costs the parser far more than its size suggests.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,47 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext
 
-
-class BodyTooLarge(Exception):
-    pass
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _refusal(scope: Scope, limit: int) -> Response:
-    message = gettext(
-        "This request is too large: at most %(size)s MB can be sent at once.",
-        size=f"{limit / 1_000_000:.0f}",
-    )
+class _PartCounter:
+    """Counts form fields (`&` separators) or multipart delimiters across chunk edges."""
+
+    def __init__(self, content_type: str) -> None:
+        self.marker = b""
+        kind, _, params = content_type.partition(";")
+        kind = kind.strip().lower()
+        if kind == "application/x-www-form-urlencoded":
+            self.marker, self.count = b"&", 1
+        elif kind == "multipart/form-data":
+            for param in params.split(";"):
+                name, _, value = param.strip().partition("=")
+                if name.lower() == "boundary" and value:
+                    # The closing delimiter is counted too, hence -1.
+                    self.marker, self.count = b"--" + value.strip('"').encode("latin-1"), -1
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> int:
+        if self.marker:
+            data = self.tail + chunk
+            self.count += data.count(self.marker)
+            # Keep a marker's length minus one so a delimiter split between chunks counts once.
+            keep = len(self.marker) - 1
+            self.tail = data[-keep:] if keep else b""
+        return self.count if self.marker else 0
+
+
+def _refusal(scope: Scope, limit: int, *, parts: bool = False) -> Response:
+    if parts:
+        message = gettext(
+            "This form sends too many fields or files at once: at most %(count)d are accepted.",
+            count=limit,
+        )
+    else:
+        message = gettext(
+            "This request is too large: at most %(size)s MB can be sent at once.",
+            size=f"{limit / 1_000_000:.0f}",
+        )
     if scope["path"].startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=413)
     renderer = getattr(getattr(scope.get("app"), "state", None), "renderer", None)
@@ -29,39 +64,52 @@ def _refusal(scope: Scope, limit: int) -> Response:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """Reads an unsafe request's body whole, within the limits, before the app sees it.
+
+    Refusing here rather than from inside a parser matters: FastAPI turns any error raised
+    while it parses a form into a bare 400, and the CSRF check reads the body first anyway.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_parts: int = 300) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_parts = max_parts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in _NO_BODY:
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _refusal(scope, self.max_bytes)(scope, receive, send)
             return
+        parts = _PartCounter(headers.get("content-type", ""))
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            # A chunked body that grew past the limit: answer, unless a response began.
-            if not started:
+            if message["type"] == "http.disconnect":
+                return  # the client went away; nothing to answer
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
                 await _refusal(scope, self.max_bytes)(scope, receive, send)
+                return
+            if parts.feed(chunk) > self.max_parts:
+                await _refusal(scope, self.max_parts, parts=True)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

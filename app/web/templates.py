@@ -13,7 +13,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from app import i18n, policy
+from app.comments import idempotency
+from app.spaces import cards
 from app.web import csrf
+from app.web.assets import ASSETS
 from app.web.htmx import is_htmx
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -73,6 +76,8 @@ def build_templates() -> Jinja2Templates:
         policy=policy,
         csrf_field=csrf.csrf_field,
         csrf_token=csrf.current_token,
+        static_url=ASSETS.url,
+        new_idempotency_key=idempotency.new_key,
     )
     env.filters.update(
         when=i18n.format_when,
@@ -81,6 +86,7 @@ def build_templates() -> Jinja2Templates:
         file_size=_file_size,
         number=_number,
     )
+    cards.install(env)
     return templates
 
 

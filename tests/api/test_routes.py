@@ -45,3 +45,9 @@ def test_api_404_is_json(client: TestClient) -> None:
     assert response.json() == {
         "detail": "There is nothing here. The address may be mistyped, or the page was removed."
     }
+
+
+def test_openapi_document_describes_the_json_api_only(client: TestClient) -> None:
+    document = client.get("/api/openapi.json").json()
+    assert document["paths"]
+    assert all(path.startswith("/api/") for path in document["paths"])

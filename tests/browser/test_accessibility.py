@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from app.demo.loader import DEMO_PASSWORD
-from tests.browser.test_participation import open_space_url, register
+from tests.browser.test_participation import PASSWORD, open_space_url, register
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
@@ -61,6 +61,49 @@ def test_no_wcag_violations_with_the_forms_open(
     page.goto(f"{live_server}/{lang}/register")
     page.locator("#register button[type=submit]").click()
     assert violations(page, axe_source) == []
+
+
+# Links that do not work (a real token lives only in the e-mail) show the refusal pages.
+ACCOUNT_PAGES = (
+    "/{lang}/password/forgot",
+    "/{lang}/password/reset/not-a-real-token",
+    "/{lang}/email/verify/not-a-real-token",
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_no_wcag_violations_on_account_pages(
+    page: Page, live_server: str, axe_source: str, lang: str
+) -> None:
+    found = {}
+    for path in ACCOUNT_PAGES:
+        page.goto(live_server + path.format(lang=lang))
+        found[path] = violations(page, axe_source)
+    page.goto(f"{live_server}/{lang}/password/forgot")
+    page.locator("#forgot-email").fill("amara.diallo@example.org")
+    page.locator("#forgot button[type=submit]").click()
+    page.locator("main .note").wait_for()
+    found["reset link sent"] = violations(page, axe_source)
+    register(page, live_server, lang=lang)  # unverified: the notice shows on every page
+    page.goto(f"{live_server}/{lang}/")
+    page.locator(".verify-email").wait_for()
+    found["verification notice"] = violations(page, axe_source)
+    page.locator(".verify-email button[type=submit]").click()
+    page.locator("main .note").wait_for()
+    found["verification link sent"] = violations(page, axe_source)
+    page.goto(f"{live_server}/{lang}/account/password")
+    found["password change"] = violations(page, axe_source)
+    page.locator("#password-current_password").fill("not the password")
+    page.locator("#password-password").fill("lantern orchard quietly")
+    page.locator("#password button[type=submit]").click()
+    page.locator("#password .error-summary").wait_for()
+    found["password change with errors"] = violations(page, axe_source)
+    page.locator("#password-current_password").fill(PASSWORD)
+    page.locator("#password-password").fill("lantern orchard quietly")
+    page.locator("#password button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/{lang}/account/password/changed")
+    found["password changed"] = violations(page, axe_source)
+    assert {k: v for k, v in found.items() if v} == {}
 
 
 def test_the_checker_itself_finds_violations(page: Page, axe_source: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -138,3 +139,64 @@ def test_oversize_bodies_are_refused_before_parsing(app: object, settings: Setti
             headers={"Content-Type": "application/json"},
         )
         assert streamed.status_code == 413
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_forms_with_too_many_parts_are_refused_before_parsing(
+    client: TestClient, world: dict, settings: Settings
+) -> None:
+    sign_in(client, world["alice"])
+    limit = settings.max_form_parts
+    fields = [("body", "Skills."), ("lang", "en")] + [("x", "1")] * limit
+    posted = client.post("/fr/spaces/pathways/comments", content=urlencode(fields), headers=_FORM)
+    assert posted.status_code == 413
+    assert str(limit) in one(parse(posted.text), "main").text()
+    assert "champs" in one(parse(posted.text), "main").text()
+
+    files = [("attachment", (f"{n}.txt", b"x", "text/plain")) for n in range(limit)]
+    uploaded = client.post(
+        "/en/spaces/pathways/comments", data={"body": "Skills.", "lang": "en"}, files=files
+    )
+    assert uploaded.status_code == 413
+    api = client.post(
+        "/api/v1/spaces/pathways/comments",
+        content="&".join(["a=1"] * (limit + 1)),
+        headers=_FORM,
+    )
+    assert api.status_code == 413
+    assert "300" in api.json()["detail"]
+
+
+def test_a_form_within_the_part_limit_still_works(client: TestClient, world: dict) -> None:
+    sign_in(client, world["alice"])
+    fields = [("body", "Within the limit."), ("lang", "en")] + [("x", "1")] * 200
+    posted = client.post(
+        "/en/spaces/pathways/comments",
+        content=urlencode(fields),
+        headers=_FORM,
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
+def test_multipart_delimiters_split_across_chunks_count_once(size: int) -> None:
+    from app.web.limits import _PartCounter
+
+    boundary = "----rt-boundary-7"
+    body = (
+        b"".join(
+            b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="f"\r\n\r\nv\r\n'
+            for _ in range(5)
+        )
+        + b"--"
+        + boundary.encode()
+        + b"--\r\n"
+    )
+    counter = _PartCounter(f'multipart/form-data; boundary="{boundary}"')
+    counted = 0
+    for start in range(0, len(body), size):
+        counted = counter.feed(body[start : start + size])
+    assert counted == 5

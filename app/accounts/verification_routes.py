@@ -1,0 +1,125 @@
+"""Verifying an e-mail address: the link's confirm page, and sending the link again."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app import ratelimit
+from app.accounts import cookies, tokens, verification
+from app.errors import Forbidden
+from app.models import User
+from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
+from app.web.htmx import redirect
+
+router = APIRouter()
+
+
+def _page(
+    request: Request,
+    render: RenderDep,
+    state: str,
+    *,
+    token: str = "",
+    email: str = "",
+    error: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "accounts/verify_email.html",
+        # about_verification: the layout's "please confirm" notice would repeat this page.
+        {
+            "state": state,
+            "token": token,
+            "email": email,
+            "error": error,
+            "about_verification": True,
+        },
+        status_code=status_code,
+        headers={**cookies.PRIVATE_HEADERS, **(headers or {})},
+    )
+
+
+def _invalid_link(request: Request, render: RenderDep) -> Response:
+    return render(
+        request,
+        "accounts/link_invalid.html",
+        {"purpose": "verify", "about_verification": True},
+        status_code=400,
+        headers=cookies.PRIVATE_HEADERS,
+    )
+
+
+@router.get("/{lang}/email/verify/{token}", name="verify_email")
+def verify_form(
+    request: Request,
+    lang: LangDep,
+    token: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    """Only asks: mail scanners fetch links, and a GET must not verify anything."""
+    try:
+        user = verification.check(db, token, now=now)
+    except tokens.InvalidLink:
+        return _invalid_link(request, render)
+    return _page(request, render, "confirm", token=token, email=user.email)
+
+
+@router.post("/{lang}/email/verify/{token}")
+def verify(
+    request: Request,
+    lang: LangDep,
+    token: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    try:
+        verification.confirm(db, token, now=now)
+    except tokens.InvalidLink:
+        return _invalid_link(request, render)
+    # Redirected, so the page is drawn for a verified viewer (no "please confirm" notice).
+    return redirect(request, f"/{lang}/email/verified")
+
+
+@router.get("/{lang}/email/verified", name="email_verified")
+def verified(request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep) -> Response:
+    return _page(request, render, "done")
+
+
+@router.post("/{lang}/email/verify", name="verify_email_resend")
+def send_again(
+    request: Request,
+    lang: LangDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+    limiter: LimiterDep,
+) -> Response:
+    if viewer.user_id is None:
+        raise Forbidden("sign-in")
+    user = db.get(User, viewer.user_id)
+    assert user is not None  # the session row would have gone with the account
+    if user.email_verified_at is not None:
+        return redirect(request, f"/{lang}/email/verified")
+    try:
+        limiter.check(ratelimit.VERIFY_RESEND_PER_USER, str(user.id), db=db)
+    except ratelimit.TooMany as exc:
+        return _page(
+            request,
+            render,
+            "sent",
+            email=user.email,
+            error=exc.message,
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    verification.send_link(db, user, now=now)
+    return _page(request, render, "sent", email=user.email)

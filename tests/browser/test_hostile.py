@@ -1,0 +1,194 @@
+"""Payloads that would set window.__pwned, open a dialog or add inline handlers, seeded on a
+live server of their own, shown in Chromium through every page kind and htmx interaction."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect
+from sqlalchemy import create_engine, make_url, text
+
+from app.config import Settings
+from app.db import create_db_engine, make_session_factory, transaction
+from app.main import create_app
+from app.migrate import upgrade
+from tests.browser.conftest import _free_port
+from tests.factories import PASSWORD
+from tests.hostile import HostileWorld, body, get_urls, seed
+
+# Not pages a browser shows: files, JSON, probes.
+_NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/attachments/", "/export.", "/digest.")
+_INSPECT = """() => ({
+    pwned: typeof window.__pwned,
+    handlers: [...document.querySelectorAll('*')].flatMap(
+        el => [...el.attributes].filter(a => a.name.startsWith('on')).map(a => a.name)),
+    scripts: [...document.scripts].filter(s => !s.src.includes('/static/')).length,
+})"""
+
+
+@dataclass
+class Live:
+    base: str
+    world: HostileWorld
+    settings: Settings
+
+
+@dataclass
+class Watch:
+    """What the browser reported: dialogs opened and policy violations."""
+
+    dialogs: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+
+def _database(data_dir: Path) -> str:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{data_dir / 'hostile.db'}"
+    url = make_url(base)
+    name = f"{url.database}_hostile"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    data_dir = tmp_path_factory.mktemp("hostile")
+    url = _database(data_dir)
+    upgrade(url)
+    # Three comments a chunk, so the space page has "Show more comments" to press.
+    settings = Settings(data_dir=data_dir, database_url=url, page_comments=3, rate_limits=False)
+    engine = create_db_engine(url)
+    with transaction(make_session_factory(engine)) as db:
+        world = seed(
+            db,
+            password=PASSWORD,
+            upload_dir=settings.upload_dir,
+            secret_key=settings.resolved_secret_key,
+            now=datetime.now(UTC),
+        )
+    engine.dispose()
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=_free_port(), log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.05)
+    yield Live(f"http://127.0.0.1:{config.port}", world, settings)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _watch(page: Page) -> Watch:
+    watch = Watch()
+    page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
+    page.on(
+        "console",
+        lambda m: watch.violations.append(m.text) if "CSP violation" in m.text else None,
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " e => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    return watch
+
+
+def _sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/en/sign-in")
+    page.locator("#sign-in-email").fill(email)
+    page.locator("#sign-in-password").fill(PASSWORD)
+    page.locator("#sign-in button[type=submit]").click()
+    page.wait_for_url(f"{base}/en/")
+
+
+def _inert(page: Page, where: str) -> None:
+    found = page.evaluate(_INSPECT)
+    assert found == {"pwned": "undefined", "handlers": [], "scripts": 0}, where
+
+
+def _pages(live: Live, admin_only: bool) -> list[str]:
+    urls = []
+    for path, addresses in get_urls(live.world, "en").items():
+        if path.startswith(_NOT_PAGES) or any(part in path for part in _NOT_PAGES[4:]):
+            continue
+        if path.startswith("/{lang}/admin") == admin_only:
+            urls.append(addresses[0])
+    return urls
+
+
+def test_every_page_kind_as_a_moderator(page: Page, live: Live) -> None:
+    watch = _watch(page)
+    _sign_in(page, live.base, live.world.moderator.email)
+    for url in _pages(live, admin_only=False):
+        page.goto(live.base + url)
+        _inert(page, url)
+    assert watch.dialogs == []
+    assert watch.violations == []
+
+
+def test_admin_pages_and_search(page: Page, live: Live) -> None:
+    watch = _watch(page)
+    _sign_in(page, live.base, live.world.admin.email)
+    for url in _pages(live, admin_only=True):
+        page.goto(live.base + url)
+        _inert(page, url)
+    assert watch.dialogs == []
+    assert watch.violations == []
+
+
+def test_htmx_interactions_over_payloads(page: Page, live: Live) -> None:
+    watch = _watch(page)
+    w = live.world
+    _sign_in(page, live.base, w.moderator.email)
+    page.goto(f"{live.base}/en/spaces/{w.slug}")
+    page.wait_for_load_state("networkidle")
+    more = page.locator("#more a")
+    for _ in range(10):
+        if not more.count():
+            break
+        shown = page.locator("article.comment").count()
+        more.click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('article.comment').length > n", arg=shown
+        )
+    assert not more.count(), "every chunk loaded"
+    _inert(page, "load more")
+    card = page.locator(f"#c-{w.comment.id}")
+    card.locator(".actions a", has_text="Curate").click()
+    page.locator("section.curation").first.wait_for()
+    _inert(page, "curation panel")
+    card.locator("a[hreflang=fr]").click()
+    expect(page.locator(f"#c-{w.comment.id}")).to_have_attribute("lang", "fr")
+    _inert(page, "translation switcher")
+    question = page.locator(f"#c-{w.question.id}")
+    question.locator(".actions a", has_text="Reply").click()
+    reply_box = question.locator("form.compose")
+    reply_box.wait_for()
+    reply_box.locator("textarea").fill(body("Posted from the browser."))
+    reply_box.locator("button[type=submit]").click()
+    expect(question.locator(".slot article.comment").first).to_contain_text(
+        "Posted from the browser."
+    )
+    page.wait_for_load_state("networkidle")
+    _inert(page, "reply posted in place")
+    question.locator(".actions a", has_text="Edit").first.click()
+    page.locator(f"#c-{w.question.id} textarea, form textarea[name=body]").first.wait_for()
+    _inert(page, "edit form")
+    assert watch.dialogs == []
+    assert watch.violations == []

@@ -1,0 +1,46 @@
+"""A migrated database of its own, for tests whose transactions must really commit.
+
+The shared test database rolls every test back; racing requests and a killed server need
+commits that other connections (and processes) see. SQLite: a file under tmp;
+PostgreSQL: `<test database>_<suffix>`, as the browser tests' live server does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from app.migrate import upgrade
+
+
+def create(tmp_dir: Path, suffix: str) -> str:
+    """The URL of a new, migrated database."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        url = f"sqlite:///{tmp_dir / f'{suffix}.db'}"
+    else:
+        parsed = make_url(base)
+        name = f"{parsed.database}_{suffix}"
+        _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        url = parsed.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def drop(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        _admin(url, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+def _admin(url: str, *statements: str) -> None:
+    # CREATE/DROP DATABASE cannot run inside the database concerned, nor in a transaction.
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        admin.dispose()

@@ -43,7 +43,11 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, description="Largest position paper accepted, in bytes."
     )
     rate_limits: bool = Field(
-        default=True, description="Apply the rate limits on sign-in, posting, reports and writes."
+        default=True, description="Apply the rate limits on sign-in, posting, reports and requests."
+    )
+    requests_per_minute: int = Field(
+        default=1200,
+        description="Requests one client address may make per minute, pages included.",
     )
     redis_url: str | None = Field(
         default=None,

@@ -20,7 +20,7 @@ from app.logs import RequestIdMiddleware
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
-from app.ratelimit.middleware import WritesPerAddressMiddleware
+from app.ratelimit.middleware import RequestsPerAddressMiddleware
 from app.spaces.routes import router as spaces_router
 from app.web.assets import ASSETS, STATIC_DIR, HashedStaticFiles
 from app.web.compression import GZIP_OPTIONS
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Last added runs first: security headers wrap everything, the locale is known
     # before the CSRF check can refuse a request in the reader's language.
-    app.add_middleware(WritesPerAddressMiddleware)
+    app.add_middleware(RequestsPerAddressMiddleware, per_minute=settings.requests_per_minute)
     app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -5,11 +5,16 @@ A hit costs one upsert or one Redis round trip. Routes count inside their own un
 work (SQLite lets one writer at a time, so a second connection would wait on the first):
 a request that completes, even with a form error, commits its hit. The per-address limit
 on writes counts before any unit of work opens, in a transaction of its own.
+
+Page views per address are too many to count one by one in the database: each process
+counts them in memory and adds them to the shared counter a batch at a time (see
+`Limiter.check_batched`), so the shared count lags by less than a batch per process.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -38,6 +43,9 @@ POSTS_PER_USER = Rule("posts", 30, timedelta(hours=1))
 POSTS_PER_NEW_USER = Rule("posts-new", 6, timedelta(hours=1))
 FLAGS_PER_USER = Rule("flags", 20, timedelta(days=1))
 WRITES_PER_IP = Rule("writes-ip", 300, timedelta(minutes=1))
+# Every request per address is limited too (ROUNDTABLE_REQUESTS_PER_MINUTE), counted in
+# batches of this many per process.
+REQUESTS_BATCH = 20
 # E-mails people can make us send: a reset link per address typed and per client address,
 # a new verification link per account. Each keeps a mailbox from being flooded.
 RESET_PER_EMAIL = Rule("reset-email", 3, timedelta(hours=1))
@@ -66,20 +74,26 @@ class TooMany(Exception):
 
 
 class Backend(Protocol):
-    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int: ...
+    def hit(
+        self, key: str, window_start: datetime, ttl: int, db: Session | None, amount: int = 1
+    ) -> int: ...
 
 
 class DatabaseBackend:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int:
+    def hit(
+        self, key: str, window_start: datetime, ttl: int, db: Session | None, amount: int = 1
+    ) -> int:
         bind = db.get_bind() if db is not None else self.engine
         dialect = sqlite if bind.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(RateCounter).values(key=key, window_start=window_start, count=1)
+        statement = dialect.insert(RateCounter).values(
+            key=key, window_start=window_start, count=amount
+        )
         statement = statement.on_conflict_do_update(
             index_elements=["key", "window_start"],
-            set_={"count": RateCounter.count + 1},
+            set_={"count": RateCounter.count + amount},
         ).returning(RateCounter.count)
         if db is not None:
             return int(db.execute(statement).scalar_one())
@@ -104,10 +118,12 @@ class RedisBackend:
 
         self.client = redis.Redis.from_url(url)
 
-    def hit(self, key: str, window_start: datetime, ttl: int, db: Session | None) -> int:
+    def hit(
+        self, key: str, window_start: datetime, ttl: int, db: Session | None, amount: int = 1
+    ) -> int:
         name = f"rt:rl:{key}:{int(window_start.timestamp())}"
         pipe = self.client.pipeline()
-        pipe.incr(name)
+        pipe.incr(name, amount)
         pipe.expire(name, ttl)
         count, _ = pipe.execute()
         return int(count)
@@ -117,6 +133,50 @@ class Limiter:
     def __init__(self, backend: Backend, *, enabled: bool = True) -> None:
         self.backend = backend
         self.enabled = enabled
+        # check_batched's state: this process's uncounted hits and the subjects it already
+        # knows are over the limit, for the current window only.
+        self._window: dict[str, int] = {}
+        self._pending: dict[tuple[str, str], int] = {}
+        self._blocked: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def would_flush(self, rule: Rule, subject: str, batch: int) -> bool:
+        """Whether the next `check_batched` of this subject will reach the backend."""
+        return self._pending.get((rule.name, subject), 0) + 1 >= batch
+
+    def check_batched(
+        self, rule: Rule, subject: str, batch: int, now: datetime | None = None
+    ) -> None:
+        """Count one hit in memory; every `batch` hits, add them to the shared counter.
+
+        Cheap enough for every request. Raises TooMany once the shared count is past the
+        limit, and from then on without asking the backend until the window ends.
+        """
+        if not self.enabled:
+            return
+        now = now or datetime.now(UTC)
+        seconds = int(rule.window.total_seconds())
+        start_ts = int(now.timestamp()) // seconds * seconds
+        key = (rule.name, subject)
+        with self._lock:
+            if self._window.get(rule.name) != start_ts:
+                self._window[rule.name] = start_ts
+                for table in (self._pending, self._blocked):
+                    for stale in [k for k in table if k[0] == rule.name]:
+                        del table[stale]
+            if key in self._blocked:
+                raise TooMany(retry_after=max(1, start_ts + seconds - int(now.timestamp())))
+            pending = self._pending.get(key, 0) + 1
+            if pending < batch:
+                self._pending[key] = pending
+                return
+            self._pending.pop(key, None)
+        window_start = datetime.fromtimestamp(start_ts, UTC)
+        count = self.backend.hit(f"{rule.name}:{subject}", window_start, seconds, None, pending)
+        if count > rule.limit:
+            with self._lock:
+                self._blocked[key] = start_ts
+            raise TooMany(retry_after=max(1, start_ts + seconds - int(now.timestamp())))
 
     def check(
         self, rule: Rule, subject: str, now: datetime | None = None, *, db: Session | None = None

@@ -1,38 +1,54 @@
-"""Unsafe requests per client address, whatever they are."""
+"""Requests per client address: every request (batched), and unsafe ones one by one."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.ratelimit import WRITES_PER_IP, TooMany
+from app.ratelimit import REQUESTS_BATCH, WRITES_PER_IP, Limiter, Rule, TooMany
 from app.web.csrf import SAFE_METHODS
 from app.web.errors import too_many
 
 # POSTs that change nothing (a language guess, a word count sent while typing): counting
 # them would let one busy room behind a shared address lock itself out.
 READ_ONLY_POSTS = ("/language-hint", "/words")
+# Probes come from the load balancer's one address, often; they must always answer.
+UNCOUNTED = frozenset({"/healthz", "/readyz"})
 
 
-class WritesPerAddressMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+class RequestsPerAddressMiddleware:
+    def __init__(self, app: ASGIApp, *, per_minute: int = 1200) -> None:
         self.app = app
+        self.requests = Rule("requests-ip", per_minute, timedelta(minutes=1))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] not in SAFE_METHODS
-            and not scope["path"].endswith(READ_ONLY_POSTS)
-        ):
-            limiter = scope["app"].state.limiter
-            client = scope.get("client")
-            address = client[0] if client else "unknown"
-            try:
+        if scope["type"] != "http" or scope["path"] in UNCOUNTED:
+            await self.app(scope, receive, send)
+            return
+        limiter = scope["app"].state.limiter
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        try:
+            if scope["method"] in SAFE_METHODS or scope["path"].endswith(READ_ONLY_POSTS):
+                if limiter.enabled:
+                    await _batched(limiter, self.requests, address)
+            else:
                 # In a worker thread: the database may make it wait for a writer, and that
                 # writer needs this event loop to finish (a blocked loop deadlocks both).
                 await run_in_threadpool(limiter.check, WRITES_PER_IP, address)
-            except TooMany as exc:
-                await too_many(Request(scope), exc)(scope, receive, send)
-                return
+        except TooMany as exc:
+            await too_many(Request(scope), exc)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+async def _batched(limiter: Limiter, rule: Rule, address: str) -> None:
+    # Most calls only touch memory; the one in a batch that reaches the backend may wait
+    # for the database, so that one runs off the event loop.
+    if limiter.would_flush(rule, address, REQUESTS_BATCH):
+        await run_in_threadpool(limiter.check_batched, rule, address, REQUESTS_BATCH)
+    else:
+        limiter.check_batched(rule, address, REQUESTS_BATCH)

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import ratelimit
+from app.config import Settings
 from app.db import create_db_engine
+from app.main import create_app
 from app.migrate import upgrade
 from app.models import RateCounter
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend, Rule, TooMany
@@ -160,3 +162,59 @@ def test_counters_are_pruned(counters: Engine) -> None:
             select(func.count()).select_from(RateCounter).where(RateCounter.key == "test:old")
         )
     assert left == 0
+
+
+def test_batched_counts_reach_the_shared_counter_a_batch_at_a_time(counters: Engine) -> None:
+    rule = Rule("batched-test", 10, timedelta(minutes=1))
+    subject = uuid.uuid4().hex
+    # Two limiters on one database: two worker processes counting the same address.
+    first = Limiter(DatabaseBackend(counters))
+    second = Limiter(DatabaseBackend(create_db_engine(str(counters.url))))
+
+    def shared() -> int:
+        with Session(counters) as db:
+            return (
+                db.scalar(
+                    select(RateCounter.count).where(RateCounter.key == f"batched-test:{subject}")
+                )
+                or 0
+            )
+
+    for _ in range(4):
+        first.check_batched(rule, subject, 5, NOW)
+    assert shared() == 0  # still in memory
+    first.check_batched(rule, subject, 5, NOW)
+    assert shared() == 5
+    for _ in range(5):
+        second.check_batched(rule, subject, 5, NOW)
+    assert shared() == 10  # at the limit, not past it
+    for _ in range(4):
+        first.check_batched(rule, subject, 5, NOW)
+    with pytest.raises(TooMany) as refused:
+        first.check_batched(rule, subject, 5, NOW)
+    assert refused.value.retry_after == 60  # the one-minute window ends at 09:02
+    assert shared() == 15
+    # Known to be over the limit: refused again without another trip to the database.
+    with pytest.raises(TooMany):
+        first.check_batched(rule, subject, 5, NOW)
+    assert shared() == 15
+    first.check_batched(rule, subject, 5, NOW + timedelta(minutes=1))  # a new window
+
+
+def test_pages_are_limited_per_address_with_a_translated_429(
+    settings: Settings, session_factory: sessionmaker[Session], counters: Engine
+) -> None:
+    changed = {"rate_limits": True, "requests_per_minute": 40}
+    app = create_app(settings.model_copy(update=changed))
+    app.state.session_factory = session_factory
+    app.state.limiter = Limiter(DatabaseBackend(counters))
+    client = BrowserLikeClient(app, follow_redirects=False)
+    statuses = [client.get("/fr/").status_code for _ in range(60)]
+    # Counted 20 at a time: the third batch (requests 41-60) finds the address over 40.
+    assert statuses[:59] == [200] * 59
+    assert statuses[59] == 429
+    refused = client.get("/fr/")
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert one(parse(refused.text), "h1").text().strip() == "Trop de requêtes"
+    assert client.get("/healthz").status_code == 200  # probes are never limited

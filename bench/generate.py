@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -87,6 +87,22 @@ class Generated:
     seconds: float
 
 
+def _create_if_missing(url: str) -> None:
+    """A fresh PostgreSQL server has no `bench` database: make it (as `createdb` would)."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
 def reset_database(url: str) -> None:
     """Start from nothing: delete the SQLite file, or empty PostgreSQL's public schema."""
     parsed = make_url(url)
@@ -95,6 +111,7 @@ def reset_database(url: str) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(parsed.database + suffix).unlink(missing_ok=True)
         return
+    _create_if_missing(url)
     engine = create_db_engine(url)
     try:
         with engine.begin() as connection:

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext
+from app.web.limits import replaying
 
 COOKIE = "rt_csrf"
 FIELD = "csrf_token"
@@ -121,14 +122,7 @@ class CSRFMiddleware:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+        replay = replaying(body, receive)
 
         content_type = Headers(scope=scope).get("content-type", "")
         if not content_type.startswith(

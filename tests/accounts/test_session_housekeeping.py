@@ -19,7 +19,7 @@ from app.db import create_db_engine, make_session_factory, transaction
 from app.main import create_app
 from app.models import UserSession
 from app.web.deps import SESSION_COOKIE
-from tests.comments import own_db
+from tests import own_db
 from tests.factories import Factory
 
 

@@ -3,26 +3,20 @@ live server of their own, shown in Chromium through every page kind and htmx int
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
-from sqlalchemy import create_engine, make_url, text
 
 from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.main import create_app
-from app.migrate import upgrade
-from tests.browser.conftest import _free_port
+from tests import own_db
 from tests.factories import PASSWORD
 from tests.hostile import HostileWorld, body, get_urls, seed
+from tests.live import serving
 
 # Not pages a browser shows: files, JSON, probes.
 _NOT_PAGES = ("/api/", "/static", "/healthz", "/readyz", "/attachments/", "/export.", "/digest.")
@@ -49,25 +43,10 @@ class Watch:
     violations: list[str] = field(default_factory=list)
 
 
-def _database(data_dir: Path) -> str:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{data_dir / 'hostile.db'}"
-    url = make_url(base)
-    name = f"{url.database}_hostile"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     data_dir = tmp_path_factory.mktemp("hostile")
-    url = _database(data_dir)
-    upgrade(url)
+    url = own_db.create(data_dir, "hostile")
     # Three comments a chunk, so the space page has "Show more comments" to press.
     settings = Settings(data_dir=data_dir, database_url=url, page_comments=3, rate_limits=False)
     engine = create_db_engine(url)
@@ -80,19 +59,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             now=datetime.now(UTC),
         )
     engine.dispose()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=_free_port(), log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "live server did not start"
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{config.port}", world, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as base:
+        yield Live(base, world, settings)
 
 
 def _watch(page: Page) -> Watch:

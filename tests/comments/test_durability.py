@@ -16,7 +16,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,10 +38,11 @@ from app.comments import threading as paths
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment, OutboxMessage
 from app.notifications.outbox import KIND_REPLY
-from tests.comments import own_db
+from tests import own_db
 from tests.conftest import BrowserLikeClient
 from tests.factories import PASSWORD, Factory, sign_in
 from tests.html import one, parse
+from tests.live import free_port
 
 CLIENTS = 3
 POSTS_PER_CLIENT = 10
@@ -93,18 +93,12 @@ def test_the_post_is_committed_before_its_answer_starts(
 # --- The killed server ---------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Server:
     """The application served by uvicorn in a child process, on production settings from
     the environment (see forking_server.py for why it is forked rather than launched)."""
 
     def __init__(self, database_url: str, data_dir: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ROUNDTABLE_")},

@@ -17,7 +17,7 @@ from app.db import create_db_engine, make_session_factory, transaction
 from app.i18n import translations
 from app.models import Comment, OutboxMessage, Space
 from app.notifications.outbox import KIND_REPLY
-from tests.comments import own_db
+from tests import own_db
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 

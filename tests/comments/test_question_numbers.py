@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from app.comments import queries, service
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment, Space
-from tests.comments import own_db
+from tests import own_db
 from tests.factories import Factory
 
 

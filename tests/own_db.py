@@ -1,8 +1,8 @@
 """A migrated database of its own, for tests whose transactions must really commit.
 
-The shared test database rolls every test back; racing requests and a killed server need
-commits that other connections (and processes) see. SQLite: a file under tmp;
-PostgreSQL: `<test database>_<suffix>`, as the browser tests' live server does.
+The shared test database rolls every test back; racing requests, live servers and a
+killed server need commits that other connections (and processes) see. SQLite: a file
+under tmp; PostgreSQL: `<test database>_<suffix>`.
 """
 
 from __future__ import annotations

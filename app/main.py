@@ -22,7 +22,7 @@ from app.notifications.routes import router as notifications_router
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
 from app.ratelimit.middleware import RequestsPerAddressMiddleware
 from app.spaces.routes import router as spaces_router
-from app.web.assets import ASSETS, STATIC_DIR, HashedStaticFiles
+from app.web.assets import ASSETS, STATIC_DIR
 from app.web.compression import GZIP_OPTIONS
 from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
@@ -31,6 +31,7 @@ from app.web.health import router as health_router
 from app.web.limits import BodyLimitMiddleware
 from app.web.locale import LocaleMiddleware
 from app.web.security import SecurityHeadersMiddleware
+from app.web.static import MemoryStaticFiles
 from app.web.templates import Renderer, build_templates
 
 
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # and adds Vary: Accept-Encoding beside the Vary: Cookie of signed-in pages.
     app.add_middleware(GZipMiddleware, **GZIP_OPTIONS)
     app.add_middleware(RequestIdMiddleware)
-    app.mount("/static", HashedStaticFiles(directory=STATIC_DIR, assets=ASSETS), name="static")
+    app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR, assets=ASSETS), name="static")
     app.include_router(health_router)
     app.include_router(api_router)
     # The OpenAPI document describes the JSON API; the HTML pages are not part of it.

@@ -3,7 +3,7 @@
 For each size N a space `bench-N` gets 8 numbered questions (in English, French and
 Spanish) and N comments of ~150 words in turn in English, French and Spanish, threaded
 up to depth 8, with about one author translation in ten. Comments go through
-`post_comment` / `save_translation` like a real post, so whatever the app keeps at write
+`submit_comment` / `save_translation` like a real post, so whatever the app keeps at write
 time (rendered HTML, caches, notifications) is there as in production. The same seed
 gives the same spaces, comments, authors and dates on SQLite and PostgreSQL.
 
@@ -233,7 +233,7 @@ def _post_comments(
         author = rng.choice(authors)
         clock += timedelta(minutes=rng.randint(1, 30))
         body = words.paragraphs(rng, lang, rng.randint(130, 170))
-        comment = comments.post_comment(
+        comment = comments.submit_comment(
             db,
             viewers[author.id],
             space,
@@ -243,7 +243,7 @@ def _post_comments(
             now=clock,
             max_chars=MAX_CHARS,
             named_consent=rng.random() < 0.5,
-        )
+        ).comment
         stats.comments += 1
         stats.words += len(body.split())
         stats.langs[lang] += 1

@@ -96,7 +96,7 @@ class Factory:
         parent: Comment | None = None,
         lang: str = "en",
     ) -> Comment:
-        return comments.post_comment(
+        return comments.submit_comment(
             self.db,
             self.viewer(author),
             space,
@@ -105,7 +105,7 @@ class Factory:
             parent_id=parent.id if parent else None,
             now=datetime.now(UTC),
             max_chars=20_000,
-        )
+        ).comment
 
     def question(
         self,

@@ -231,9 +231,9 @@ def seed(
     )
 
     def post(viewer: Viewer, text: str, parent: Comment) -> Comment:
-        return comments.post_comment(
+        return comments.submit_comment(
             db, viewer, space, body=text, lang="en", parent_id=parent.id, now=now, max_chars=20_000
-        )
+        ).comment
 
     comment = post(pv, body(), question)
     reply = post(ov, body("A reply."), comment)

@@ -1,4 +1,4 @@
-"""Starting a sign-in: the session row, the cookie, and the headers of secret-link pages."""
+"""Starting a sign-in: the session row and the cookie."""
 
 from __future__ import annotations
 
@@ -13,14 +13,6 @@ from app.config import Settings
 from app.models import User
 from app.web.deps import SESSION_COOKIE
 from app.web.htmx import redirect
-
-# Pages whose address holds a token: keep it out of Referer headers, caches and search
-# engines (app/logs.py masks it in the logs).
-PRIVATE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-    "Cache-Control": "no-store",
-}
 
 
 def new_session(

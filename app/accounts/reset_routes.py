@@ -12,6 +12,7 @@ from app import ratelimit
 from app.accounts import cookies, reset, tokens
 from app.errors import FormErrors
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.security import TOKEN_PAGE_HEADERS
 
 router = APIRouter()
 
@@ -41,7 +42,7 @@ def _invalid_link(request: Request, render: RenderDep) -> Response:
         "accounts/link_invalid.html",
         {"purpose": "reset"},
         status_code=400,
-        headers=cookies.PRIVATE_HEADERS,
+        headers=TOKEN_PAGE_HEADERS,
     )
 
 
@@ -57,7 +58,7 @@ def _reset_page(
         "accounts/password_reset.html",
         {"token": token, "errors": errors or {}},
         status_code=status_code,
-        headers=cookies.PRIVATE_HEADERS,
+        headers=TOKEN_PAGE_HEADERS,
     )
 
 

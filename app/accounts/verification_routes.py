@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import ratelimit
-from app.accounts import cookies, tokens, verification
+from app.accounts import tokens, verification
 from app.errors import Forbidden
 from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
+from app.web.security import TOKEN_PAGE_HEADERS
 
 router = APIRouter()
 
@@ -38,7 +39,7 @@ def _page(
             "about_verification": True,
         },
         status_code=status_code,
-        headers={**cookies.PRIVATE_HEADERS, **(headers or {})},
+        headers={**TOKEN_PAGE_HEADERS, **(headers or {})},
     )
 
 
@@ -48,7 +49,7 @@ def _invalid_link(request: Request, render: RenderDep) -> Response:
         "accounts/link_invalid.html",
         {"purpose": "verify", "about_verification": True},
         status_code=400,
-        headers=cookies.PRIVATE_HEADERS,
+        headers=TOKEN_PAGE_HEADERS,
     )
 
 

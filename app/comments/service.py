@@ -120,33 +120,6 @@ def _insert_once(db: Session, comment: Comment) -> Comment:
     return comment
 
 
-def post_comment(
-    db: Session,
-    viewer: Viewer,
-    space: Space,
-    *,
-    body: str,
-    lang: str,
-    parent_id: int | None,
-    now: datetime,
-    max_chars: int,
-    named_consent: bool = False,
-    idempotency_key: str | None = None,
-) -> Comment:
-    return submit_comment(
-        db,
-        viewer,
-        space,
-        body=body,
-        lang=lang,
-        parent_id=parent_id,
-        now=now,
-        max_chars=max_chars,
-        named_consent=named_consent,
-        idempotency_key=idempotency_key,
-    ).comment
-
-
 def submit_comment(
     db: Session,
     viewer: Viewer,

@@ -16,15 +16,9 @@ from app.notifications import unsubscribe as subscriptions
 from app.notifications.outbox import ALL_KINDS
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import redirect
+from app.web.security import TOKEN_PAGE_HEADERS
 
 router = APIRouter()
-
-# The token is the credential: keep it out of Referer headers and search engines.
-_PRIVATE = {
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex",
-    "Cache-Control": "no-store",
-}
 
 
 def _invalid(request: Request, render: RenderDep) -> Response:
@@ -33,7 +27,7 @@ def _invalid(request: Request, render: RenderDep) -> Response:
         "notifications/unsubscribe.html",
         {"state": "invalid", "token": "", "what": "", "what_all": ""},
         status_code=400,
-        headers=_PRIVATE,
+        headers=TOKEN_PAGE_HEADERS,
     )
 
 
@@ -58,7 +52,7 @@ def unsubscribe_form(
         "what": subscriptions.kind_label(wanted.kind),
         "what_all": "" if wanted.kind == ALL_KINDS else subscriptions.kind_label(ALL_KINDS),
     }
-    return render(request, "notifications/unsubscribe.html", context, headers=_PRIVATE)
+    return render(request, "notifications/unsubscribe.html", context, headers=TOKEN_PAGE_HEADERS)
 
 
 @router.post("/{lang}/unsubscribe/{token}")
@@ -87,7 +81,7 @@ def unsubscribe(
         "what": subscriptions.kind_label(wanted.kind),
         "what_all": "",
     }
-    return render(request, "notifications/unsubscribe.html", context, headers=_PRIVATE)
+    return render(request, "notifications/unsubscribe.html", context, headers=TOKEN_PAGE_HEADERS)
 
 
 def _space(db: Session, slug: str) -> Space:

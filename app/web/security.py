@@ -24,6 +24,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 HSTS = "max-age=31536000; includeSubDomains"
+# Pages whose address holds a token (unsubscribe, password reset, e-mail verification):
+# the token is the credential, so keep it out of Referer headers, caches and search
+# engines (app/logs.py masks it in the logs).
+TOKEN_PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Cache-Control": "no-store",
+}
 
 
 class SecurityHeadersMiddleware:

@@ -232,7 +232,7 @@ def test_keys_belong_to_their_author(factory: Factory, db: Session, setting: dic
     bob = factory.user("Bob")
     now = datetime.now(UTC)
     made = [
-        service.post_comment(
+        service.submit_comment(
             db,
             factory.viewer(person),
             setting["space"],
@@ -242,7 +242,7 @@ def test_keys_belong_to_their_author(factory: Factory, db: Session, setting: dic
             now=now,
             max_chars=1000,
             idempotency_key="shared-key",
-        )
+        ).comment
         for person in (setting["alice"], bob)
     ]
     assert made[0].id != made[1].id
@@ -254,9 +254,9 @@ def test_a_retry_still_matches_after_the_comment_was_edited(
     viewer = factory.viewer(setting["alice"])
     now = datetime.now(UTC)
     common = {"lang": "en", "parent_id": None, "now": now, "max_chars": 1000}
-    comment = service.post_comment(
+    comment = service.submit_comment(
         db, viewer, setting["space"], body="Draft.", idempotency_key="k1", **common
-    )
+    ).comment
     service.edit_comment(
         db, viewer, comment, setting["space"], body="Final.", lang="en", now=now, max_chars=1000
     )
@@ -274,9 +274,9 @@ def test_the_loser_of_a_race_rolls_back_to_a_savepoint_and_answers_the_winner(
     viewer = factory.viewer(setting["alice"])
     q = setting["question"]
     common = {"lang": "en", "parent_id": q.id, "now": datetime.now(UTC), "max_chars": 1000}
-    winner = service.post_comment(
+    winner = service.submit_comment(
         db, viewer, setting["space"], body="Racing.", idempotency_key="race", **common
-    )
+    ).comment
     real_find = idempotency.find
     calls: list[str | None] = []
 
@@ -330,7 +330,7 @@ def test_concurrent_requests_with_the_same_key_make_one_comment(own_engine: Engi
     def post() -> None:
         try:
             with transaction(factory) as db:
-                posted = service.post_comment(
+                posted = service.submit_comment(
                     db,
                     viewer,
                     db.get_one(Space, space.id),
@@ -340,7 +340,7 @@ def test_concurrent_requests_with_the_same_key_make_one_comment(own_engine: Engi
                     now=datetime.now(UTC),
                     max_chars=1000,
                     idempotency_key="same-key",
-                )
+                ).comment
                 results.append(posted.id)
         except BaseException as exc:
             errors.append(exc)

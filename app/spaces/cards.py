@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import attrgetter
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from app import i18n, policy
@@ -83,8 +83,13 @@ class CardCache:
     """Rendered cards of one template environment, least recently used dropped first."""
 
     def __init__(self, env: Environment, maxsize: int = MAX_CARDS) -> None:
-        self._template = env.get_template(CARD_TEMPLATE)
+        self._env = env
         self.rendered = lru_cache(maxsize=maxsize)(self._render)
+
+    @cached_property
+    def _template(self) -> Template:
+        # Compiled at the first card, not when the application is built (that costs ~90 ms).
+        return self._env.get_template(CARD_TEMPLATE)
 
     def _render(self, key: CardKey) -> Markup:
         lang, flat, tools, attachments, *values = key

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from starlette.datastructures import Headers
@@ -33,6 +34,9 @@ class StaticBody:
     etag: str
 
 
+# Once per process, not per application built: the hashed names were computed from these
+# very bytes at import, so they cannot change underneath (tests build an app per test).
+@cache
 def load_body(file: Path) -> StaticBody:
     content = file.read_bytes()
     packed = gzip.compress(content, compresslevel=_GZIP_LEVEL, mtime=0)

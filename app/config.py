@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     page_comments: int = Field(
         default=100, description="Comments rendered per chunk of a space page."
     )
+    page_cache_mb: int = Field(
+        default=64,
+        description="Memory per worker for pages kept rendered for readers not signed in (0: off).",
+    )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     smtp_host: str = Field(
         default="127.0.0.1", description="SMTP server the notification worker sends through."

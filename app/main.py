@@ -30,6 +30,7 @@ from app.web.errors import install_error_handlers
 from app.web.health import router as health_router
 from app.web.limits import BodyLimitMiddleware
 from app.web.locale import LocaleMiddleware
+from app.web.pagecache import PageCache
 from app.web.security import SecurityHeadersMiddleware
 from app.web.static import MemoryStaticFiles
 from app.web.templates import Renderer, build_templates
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.renderer = Renderer(build_templates())
+    app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)
     app.state.limiter = Limiter(
         RedisBackend(settings.redis_url) if settings.redis_url else DatabaseBackend(engine),
         enabled=settings.rate_limits,

@@ -96,7 +96,14 @@ ANONYMOUS = Viewer()
 
 
 def space_is_open(space: Space, now: datetime) -> bool:
-    return space.opens_at <= now and (space.closes_at is None or now < space.closes_at)
+    return space_phase(space.opens_at, space.closes_at, now) == "open"
+
+
+def space_phase(opens_at: datetime, closes_at: datetime | None, now: datetime) -> str:
+    """'soon', 'open' or 'closed': everything the clock changes on a reader's page."""
+    if now < opens_at:
+        return "soon"
+    return "open" if closes_at is None or now < closes_at else "closed"
 
 
 def can_post(viewer: Viewer, space: Space, now: datetime) -> bool:

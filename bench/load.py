@@ -130,17 +130,18 @@ def probe(host: str, port: int, path: str, *, cookie: str) -> Probe:
         conn.request("GET", path, headers=_headers(cookie, **{"Accept-Encoding": "identity"}))
         plain = conn.getresponse()
         body = plain.read()
-        count = plain.getheader(STATEMENTS_HEADER)
         conn.request("GET", path, headers=_headers(cookie))
         zipped = conn.getresponse()
         zipped_body = zipped.read()
         compressed = zipped.getheader("Content-Encoding") == "gzip"
     finally:
         conn.close()
+    # The fewer of the two: now and then a request also writes the per-address counters.
+    counts = [r.getheader(STATEMENTS_HEADER) for r in (plain, zipped)]
     return Probe(
         status=plain.status,
         body=body,
-        statements=int(count) if count is not None else None,
+        statements=min(int(c) for c in counts) if None not in counts else None,
         gzip_bytes=len(zipped_body) if compressed else None,
         gzip6_bytes=len(gzip.compress(body, compresslevel=6)),
         cache_control=plain.getheader("Cache-Control") or "",

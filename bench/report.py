@@ -16,6 +16,7 @@ TARGET_RATIO = 0.15
 TARGET_UNLOADED_200_MS = 10.0
 TARGET_UNLOADED_2000_MS = 20.0
 TARGET_BYTES_PER_COMMENT = 1300
+DRAWN = "-drawn"  # key suffix of a page measured with the page cache off (bench/run.py)
 
 
 @dataclass
@@ -165,16 +166,31 @@ def targets(run: DatabaseRun) -> list[str]:
                 big.unloaded_ms <= TARGET_UNLOADED_2000_MS,
             )
         )
-    if small and big:
-        counts = (small.probe.statements, big.probe.statements)
-        rows.append(
-            (
-                "SQL statements, 200 vs 2,000 comments",
-                f"{counts[0]} vs {counts[1]}",
-                "the same",
-                None not in counts and counts[0] == counts[1],
+    small_drawn = run.pages.get("space200" + DRAWN)
+    big_drawn = run.pages.get("space2000" + DRAWN)
+    # The page cache off: the first view after a change, drawn from the database.
+    for result, name, goal in (
+        (small_drawn, "200 comments, drawn: unloaded", TARGET_UNLOADED_200_MS),
+        (big_drawn, "2,000 comments, first screen drawn: unloaded", TARGET_UNLOADED_2000_MS),
+    ):
+        if result:
+            rows.append(
+                (name, f"{result.unloaded_ms:.2f} ms", f"≤ {goal:g} ms", result.unloaded_ms <= goal)
             )
-        )
+    for pair, name in (
+        ((small, big), "SQL statements, 200 vs 2,000 comments (cached page)"),
+        ((small_drawn, big_drawn), "SQL statements, 200 vs 2,000 comments (drawn)"),
+    ):
+        if pair[0] and pair[1]:
+            counts = (pair[0].probe.statements, pair[1].probe.statements)
+            rows.append(
+                (
+                    name,
+                    f"{counts[0]} vs {counts[1]}",
+                    "the same",
+                    None not in counts and counts[0] == counts[1],
+                )
+            )
     if static:
         rows.append(
             (

@@ -77,7 +77,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _server_env(url: str, data_dir: Path, pages: list[dict[str, str]]) -> dict[str, str]:
+def _server_env(
+    url: str, data_dir: Path, pages: list[dict[str, str]], page_cache: bool
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROUNDTABLE_")}
     env.pop("DATABASE_URL", None)  # it would win over ROUNDTABLE_DATABASE_URL
     env.update(
@@ -89,6 +91,8 @@ def _server_env(url: str, data_dir: Path, pages: list[dict[str, str]]) -> dict[s
         # counted) but set out of its reach.
         ROUNDTABLE_REQUESTS_PER_MINUTE=str(10**9),
         BENCH_PAGES=json.dumps(pages),
+        # Off: every request draws its page, the cost of the first view after a change.
+        **({} if page_cache else {"ROUNDTABLE_PAGE_CACHE_MB": "0"}),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -110,7 +114,9 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @contextlib.contextmanager
-def server(url: str, pages: list[dict[str, str]], workers: int) -> Iterator[int]:
+def server(
+    url: str, pages: list[dict[str, str]], workers: int, *, page_cache: bool = True
+) -> Iterator[int]:
     """Start bench/serve.py on a free port; stop it (and only it) afterwards."""
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="roundtable-bench-") as tmp:
@@ -126,7 +132,7 @@ def server(url: str, pages: list[dict[str, str]], workers: int) -> Iterator[int]
                     str(workers),
                 ],
                 cwd=ROOT,
-                env=_server_env(url, Path(tmp) / "data", pages),
+                env=_server_env(url, Path(tmp) / "data", pages, page_cache),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its workers share its process group
@@ -196,49 +202,61 @@ def measure_database(name: str, url: str, args: argparse.Namespace) -> report.Da
     with server(url, captured, args.workers) as port:
         _say(f"{name}: server ready, warming up")
         _warm_up(port, [(p.path, cookies[p.signed_in]) for p in PAGES])
-        base = f"http://{HOST}:{port}"
-
-        def loaded(path: str, cookie: str) -> load.Load:
-            _say(f"wrk {path}")
-            return load.run_wrk(
-                base + path,
-                cookie=cookie,
-                duration=args.duration,
-                connections=args.connections,
-                threads=args.threads,
-            )
-
-        def unloaded(path: str, cookie: str) -> float:
-            return load.unloaded_ms(HOST, port, path, cookie=cookie, n=args.unloaded)
-
         for page in PAGES:
             _say(f"{page.label}: probes and unloaded requests")
             cookie = cookies[page.signed_in]
-            probe = load.probe(HOST, port, page.path, cookie=cookie)
-            if probe.status != 200:
-                raise RuntimeError(f"GET {page.path} gave HTTP {probe.status}")
-            precomputed_path = PRECOMPUTED_PREFIX + page.key
-            pre_probe = load.probe(HOST, port, precomputed_path, cookie=cookie)
-            if not load.same_page(pre_probe.body, probe.body):
-                _say(f"warning: {page.key} differs from its precomputed copy")
-            result = report.PageResult(
-                label=page.label,
-                probe=probe,
-                unloaded_ms=unloaded(page.path, cookie),
-                load=loaded(page.path, cookie),
-                precomputed_unloaded_ms=unloaded(precomputed_path, cookie),
-                precomputed=loaded(precomputed_path, cookie),
-            )
-            run.pages[page.key] = result
+            run.pages[page.key] = _measure(port, page.path, page.label, cookie, args, page.key)
         asset = _stylesheet(run.pages["space200"].probe.body)
-        run.pages["static"] = report.PageResult(
-            label=f"static asset `{asset}`",
-            probe=load.probe(HOST, port, asset, cookie=CSRF_COOKIE),
-            unloaded_ms=unloaded(asset, CSRF_COOKIE),
-            load=loaded(asset, CSRF_COOKIE),
-        )
+        run.pages["static"] = _measure(port, asset, f"static asset `{asset}`", CSRF_COOKIE, args)
+    _say(f"{name}: server stopped; again with the page cache off")
+    with server(url, [], args.workers, page_cache=False) as port:
+        _warm_up(port, [(p.path, cookies[p.signed_in]) for p in PAGES])
+        for page in PAGES:
+            label = f"{page.label}, drawn for every request (page cache off)"
+            run.pages[page.key + report.DRAWN] = _measure(
+                port, page.path, label, cookies[page.signed_in], args
+            )
     _say(f"{name}: server stopped")
     return run
+
+
+def _measure(
+    port: int,
+    path: str,
+    label: str,
+    cookie: str,
+    args: argparse.Namespace,
+    precomputed: str | None = None,
+) -> report.PageResult:
+    """Probe, unloaded and loaded figures for `path` (and its precomputed copy, if named)."""
+
+    def loaded(path: str) -> load.Load:
+        _say(f"wrk {path}")
+        return load.run_wrk(
+            f"http://{HOST}:{port}{path}",
+            cookie=cookie,
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+        )
+
+    def unloaded(path: str) -> float:
+        return load.unloaded_ms(HOST, port, path, cookie=cookie, n=args.unloaded)
+
+    probe = load.probe(HOST, port, path, cookie=cookie)
+    if probe.status != 200:
+        raise RuntimeError(f"GET {path} gave HTTP {probe.status}")
+    result = report.PageResult(
+        label=label, probe=probe, unloaded_ms=unloaded(path), load=loaded(path)
+    )
+    if precomputed:
+        precomputed_path = PRECOMPUTED_PREFIX + precomputed
+        pre_probe = load.probe(HOST, port, precomputed_path, cookie=cookie)
+        if not load.same_page(pre_probe.body, probe.body):
+            _say(f"warning: {precomputed} differs from its precomputed copy")
+        result.precomputed_unloaded_ms = unloaded(precomputed_path)
+        result.precomputed = loaded(precomputed_path)
+    return result
 
 
 def render(runs: list[report.DatabaseRun], args: argparse.Namespace, command: str) -> str:

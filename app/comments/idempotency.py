@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,9 +27,24 @@ MAX_LENGTH = 64
 _SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
+# Set while a page is rendered for the page cache: its forms get this stand-in, and each
+# response fills in a key of its own (app/web/pagecache.py).
+_stand_in: ContextVar[str | None] = ContextVar("idempotency_stand_in", default=None)
+
+
 def new_key() -> str:
     """A key for a form about to be rendered (32 URL-safe characters)."""
-    return secrets.token_urlsafe(24)
+    return _stand_in.get() or secrets.token_urlsafe(24)
+
+
+@contextmanager
+def keys_as(value: str) -> Iterator[None]:
+    """Render every form's key as `value`, a slot that each response fills afresh."""
+    previous = _stand_in.set(value)
+    try:
+        yield
+    finally:
+        _stand_in.reset(previous)
 
 
 def clean_key(raw: str | None) -> str | None:

@@ -38,6 +38,9 @@ class Space(Base):
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
     # Settings saves name the version they started from: a stale one gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped by database triggers whenever anything drawn on the space's pages changes
+    # (see the migration that made it); cached pages are keyed by it. Never set by hand.
+    content_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
     @property
     def language_list(self) -> list[str]:

@@ -14,6 +14,12 @@ def space_by_slug(slug: str) -> Select:  # type: ignore[type-arg]
     return select(Space).where(Space.slug == slug)
 
 
+def space_stamp(slug: str) -> Select:  # type: ignore[type-arg]
+    return select(Space.id, Space.content_version, Space.opens_at, Space.closes_at).where(
+        Space.slug == slug
+    )
+
+
 def texts_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
     return select(SpaceText).where(SpaceText.space_id.in_(space_ids))
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -39,6 +39,15 @@ class SpaceView:
     @property
     def moderator_ids(self) -> frozenset[int]:
         return frozenset(m.id for m in self.moderators)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a space page shows a reader who is not signed in depends on, besides its address."""
+
+    space_id: int
+    content_version: int
+    phase: str
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,14 @@ def load_space(db: Session, viewer: Viewer, slug: str, *, lang: str, now: dateti
     if space is None:
         raise NotFound
     return space_view(db, viewer, space, lang=lang, now=now)
+
+
+def space_stamp(connection: Connection, slug: str, *, now: datetime) -> Stamp:
+    """One small read that says whether a cached page of the space is still right."""
+    row = connection.execute(queries.space_stamp(slug)).first()
+    if row is None:
+        raise NotFound
+    return Stamp(row.id, row.content_version, policy.space_phase(row.opens_at, row.closes_at, now))
 
 
 def space_of(db: Session, viewer: Viewer, space_id: int, *, lang: str, now: datetime) -> SpaceView:

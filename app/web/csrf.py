@@ -11,6 +11,8 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
@@ -40,6 +42,16 @@ _current: ContextVar[str] = ContextVar("csrf_token", default="")
 
 def current_token() -> str:
     return _current.get()
+
+
+@contextmanager
+def token_as(value: str) -> Iterator[None]:
+    """Render with `value` in place of the request's token (a cached page's slot)."""
+    previous = _current.set(value)
+    try:
+        yield
+    finally:
+        _current.reset(previous)
 
 
 def csrf_field() -> Markup:

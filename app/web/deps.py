@@ -48,7 +48,8 @@ DbDep = Annotated[Session, Depends(get_db, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_viewer(request: Request, db: DbDep, settings: SettingsDep, now: NowDep) -> Viewer:
+def viewer_of(request: Request, db: Session, settings: Settings, now: datetime) -> Viewer:
+    """Who sends this request, from the session cookie; remembered for the page layout."""
     viewer = accounts.resolve_viewer(
         db,
         request.cookies.get(SESSION_COOKIE),
@@ -58,6 +59,10 @@ def get_viewer(request: Request, db: DbDep, settings: SettingsDep, now: NowDep) 
     )
     request.state.viewer = viewer
     return viewer
+
+
+def get_viewer(request: Request, db: DbDep, settings: SettingsDep, now: NowDep) -> Viewer:
+    return viewer_of(request, db, settings, now)
 
 
 async def get_lang(lang: str) -> str:

@@ -179,6 +179,16 @@ def _stylesheet(body: bytes) -> str:
     return match.group(1).decode()
 
 
+def _settle(limit_s: float = 75.0) -> None:
+    """Let the load of a previous run (this script's own) fade before measuring again.
+
+    The one-minute load average recorded with each database should speak of other work.
+    """
+    deadline = time.monotonic() + limit_s
+    while os.getloadavg()[0] >= 1.0 and time.monotonic() < deadline:
+        time.sleep(5)
+
+
 def measure_database(name: str, url: str, args: argparse.Namespace) -> report.DatabaseRun:
     _say(f"{name}: preparing data ({url.split('@')[-1]})")
     data = dataset.ensure(url, SIZES, fresh=args.fresh)
@@ -192,6 +202,7 @@ def measure_database(name: str, url: str, args: argparse.Namespace) -> report.Da
         True: f"{CSRF_COOKIE}; rt_session={data.session_token}",
     }
     captured = [{"name": p.key, "path": p.path, "cookie": cookies[p.signed_in]} for p in PAGES]
+    _settle()
     run = report.DatabaseRun(
         database=name,
         version=_database_version(url),

@@ -66,14 +66,15 @@ WORDS: dict[str, str] = {
 # generated comments weigh what written ones do per word (the hand-written 150-word
 # comment in tests/spaces/test_performance.py is 6.3 bytes of HTML a word); drawn only as
 # often as the long lists above offer them, comments came out a third heavier.
-FUNCTION_WORDS: dict[str, list[str]] = {
+_FUNCTION_TEXT = {
     "en": "the of and to in a is that for on with as by at from this we it be are not or our "
-    "their have has will can should".split(),
+    "their have has will can should",
     "fr": "le la les des du de et à en un une est que qui pour sur avec par dans ce nous ne pas "
-    "il se au aux son sont plus".split(),
+    "il se au aux son sont plus",
     "es": "el la los las de del y en un una es que para con por se no su sus al lo como más "
-    "pero nos ha son".split(),
+    "pero nos ha son",
 }
+FUNCTION_WORDS: dict[str, list[str]] = {lang: t.split() for lang, t in _FUNCTION_TEXT.items()}
 FUNCTION_SHARE = 0.5
 PUNCTUATION = (",", ",", ",", ";", ":", " —", " (objective 18)")
 SENTENCE_ENDS = (".", ".", ".", "?", "!")

@@ -17,9 +17,10 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Compressed once per cached page, not per response: the level that makes pages smallest
-# for readers on slow links costs nothing that recurs.
-LEVEL = 9
+# Compressed once per cached page, not per response, so a level above the middleware's 4:
+# on a 135 kB page, 6 makes 5 % fewer bytes than 4 for 3.4 ms instead of 1.5 ms, once
+# per version; 9 would save 0.5 % more for another 0.4 ms.
+LEVEL = 6
 _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, no mtime
 _FINAL_BLOCK = b"\x03\x00"  # an empty fixed-Huffman block with the final bit set
 

@@ -45,7 +45,7 @@ from tests.html import one, parse
 from tests.live import free_port
 
 CLIENTS = 3
-POSTS_PER_CLIENT = 10
+POSTS_PER_CLIENT = 15
 KILLS = 6
 TIME_LIMIT = 50.0  # seconds for the whole test; CI must stay well under a minute
 ROOT = Path(__file__).resolve().parents[2]
@@ -393,7 +393,7 @@ def _kill_repeatedly(server: Server, threads: list[threading.Thread], tally: Tal
         target = len(tally.acknowledged) + random.randint(1, 2)
         while len(tally.acknowledged) < target and any(t.is_alive() for t in threads):
             time.sleep(0.005)
-        time.sleep(random.uniform(0, 0.2))
+        time.sleep(random.uniform(0, 0.1))
         server.kill()
         kills += 1
         server.start()

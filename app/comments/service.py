@@ -437,8 +437,8 @@ def comment_view(
     )
     views = build_views(
         rows,
-        db.execute(queries.translations_for(ids)).all(),
-        db.execute(queries.attachments_for(ids)).all(),
+        db.execute(queries.translations_of(), {"ids": ids}).all(),
+        db.execute(queries.attachments_of(), {"ids": ids}).all(),
         ctx,
         wanted={comment_id: wanted_lang} if wanted_lang else None,
     )

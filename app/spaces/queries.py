@@ -15,9 +15,9 @@ def space_by_slug(slug: str) -> Select:  # type: ignore[type-arg]
 
 
 def space_stamp(slug: str) -> Select:  # type: ignore[type-arg]
-    return select(Space.id, Space.content_version, Space.opens_at, Space.closes_at).where(
-        Space.slug == slug
-    )
+    return select(
+        Space.id, Space.created_at, Space.content_version, Space.opens_at, Space.closes_at
+    ).where(Space.slug == slug)
 
 
 def texts_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]

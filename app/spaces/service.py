@@ -46,6 +46,9 @@ class Stamp:
     """What a space page shows a reader who is not signed in depends on, besides its address."""
 
     space_id: int
+    # With the id, which a new space may reuse after a deletion, and count its versions
+    # from zero again: this space, not another one made since at the same address.
+    created_at: datetime
     content_version: int
     phase: str
 
@@ -110,7 +113,8 @@ def space_stamp(connection: Connection, slug: str, *, now: datetime) -> Stamp:
     row = connection.execute(queries.space_stamp(slug)).first()
     if row is None:
         raise NotFound
-    return Stamp(row.id, row.content_version, policy.space_phase(row.opens_at, row.closes_at, now))
+    phase = policy.space_phase(row.opens_at, row.closes_at, now)
+    return Stamp(row.id, row.created_at, row.content_version, phase)
 
 
 def space_of(db: Session, viewer: Viewer, space_id: int, *, lang: str, now: datetime) -> SpaceView:
@@ -250,8 +254,8 @@ def _page(
     )
     comments = build_views(
         rows,
-        conn.execute(comment_queries.translations_for(ids)).all() if ids else [],
-        conn.execute(comment_queries.attachments_for(ids)).all() if ids else [],
+        conn.execute(comment_queries.translations_of(), {"ids": ids}).all() if ids else [],
+        conn.execute(comment_queries.attachments_of(), {"ids": ids}).all() if ids else [],
         ctx,
     )
     return SpacePage(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.markup import render_markdown
@@ -260,3 +260,33 @@ def test_the_cache_can_be_switched_off(app: FastAPI, client: TestClient, space: 
 def test_an_unknown_space_is_not_found_and_not_cached(app: FastAPI, client: TestClient) -> None:
     assert client.get("/en/spaces/no-such-space").status_code == 404
     assert len(app.state.page_cache) == 0
+
+
+def test_a_space_made_again_at_the_same_address_is_not_the_old_one(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    old = factory.space(slug="again", titles={"en": "The first consultation"})
+    assert one(parse(_page(client, old)), "h1").text(strip=True) == "The first consultation"
+    old_id = old.id
+    version = db.scalar(select(Space.content_version).where(Space.id == old_id))
+    db.delete(old)
+    db.flush()
+    # Same id, same address, and the version counted back up to the same number.
+    new = Space(
+        id=old_id,
+        slug="again",
+        original_lang="en",
+        opens_at=old.opens_at,
+        closes_at=old.closes_at,
+    )
+    db.add(new)
+    db.flush()
+    db.add(SpaceText(space_id=new.id, lang="en", title="A second consultation", intro_html=""))
+    db.flush()
+    db.execute(
+        update(Space)
+        .where(Space.id == new.id, Space.content_version != version)
+        .values(content_version=version)
+    )
+    assert db.scalar(select(Space.content_version).where(Space.id == new.id)) == version
+    assert one(parse(_page(client, new)), "h1").text(strip=True) == "A second consultation"

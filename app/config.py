@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     )
     page_cache_mb: int = Field(
         default=64,
-        description="Memory per worker for pages kept rendered for readers not signed in (0: off).",
+        description="Memory per worker for space pages kept rendered until they change (0: off).",
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     smtp_host: str = Field(

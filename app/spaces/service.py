@@ -43,7 +43,7 @@ class SpaceView:
 
 @dataclass(frozen=True)
 class Stamp:
-    """What a space page shows a reader who is not signed in depends on, besides its address."""
+    """What a space page depends on besides its address and its reader (the cache's version)."""
 
     space_id: int
     # With the id, which a new space may reuse after a deletion, and count its versions

@@ -1,11 +1,13 @@
-"""Pages for readers who are not signed in, rendered once per version of what they show.
+"""Pages rendered once per version of what they show, and per reader.
 
-Such a reader's page depends only on its address and on data whose version the caller
-names (a space's `content_version`, kept by database triggers, and its open or closed
-phase), plus the reader's CSRF token, which is stitched in per response. A hit costs the
-one query that reads the version and the copying of bytes already compressed; the first
-reader after a change pays for the rendering. Each worker process keeps its own cache,
-bounded in bytes, least recently used dropped first.
+A page depends only on its address, on data whose version the caller names (a space's
+`content_version`, kept by database triggers, and its open or closed phase) and on the
+reader: the whole `Viewer` value (account, roles, bans, queue), or nobody, for everyone
+not signed in, who share one copy. Per response, the reader's CSRF token and a fresh
+idempotency key for each form are stitched in. A hit costs the query that reads the
+version (and, for a signed-in reader, the session's) and the copying of bytes already
+compressed; the first reader after a change pays for the rendering. Each worker process
+keeps its own cache, bounded in bytes, least recently used dropped first.
 """
 
 from __future__ import annotations

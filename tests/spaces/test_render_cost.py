@@ -66,14 +66,17 @@ def _calls(app: FastAPI, url: str) -> int:
     return counted[0]
 
 
-def _spaces(factory: Factory) -> tuple[str, str]:
+@pytest.fixture
+def urls(factory: Factory, settings: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """Two spaces, of 20 and 120 comments, shown a hundred comments to the screen."""
+    monkeypatch.setattr(settings, "page_comments", 100)
     people: list[User] = [factory.user() for _ in range(4)]
-    urls = []
+    made = []
     for size in (20, 120):
         space: Space = factory.space(moderators=(people[0],))
         factory.bulk_thread(space, people, size)
-        urls.append(f"/en/spaces/{space.slug}")
-    return urls[0], urls[1]
+        made.append(f"/en/spaces/{space.slug}")
+    return made[0], made[1]
 
 
 def _per_card(small: int, big: int, cards_shown: tuple[int, int]) -> float:
@@ -82,10 +85,9 @@ def _per_card(small: int, big: int, cards_shown: tuple[int, int]) -> float:
 
 @pytest.mark.usefixtures("in_one_thread")
 def test_drawing_a_page_costs_a_bounded_amount_per_comment(
-    app: FastAPI, factory: Factory, settings: Any, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, urls: tuple[str, str]
 ) -> None:
-    monkeypatch.setattr(settings, "page_comments", 100)
-    small, big = _spaces(factory)
+    small, big = urls
     app.state.page_cache.max_bytes = 0  # every request draws its page
     _calls(app, small)  # compile templates, load catalogues
     card_cache = cards.cache_of(app.state.renderer.templates.env)
@@ -100,10 +102,9 @@ def test_drawing_a_page_costs_a_bounded_amount_per_comment(
 
 @pytest.mark.usefixtures("in_one_thread")
 def test_a_cached_page_costs_the_same_whatever_its_size(
-    app: FastAPI, factory: Factory, settings: Any, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, urls: tuple[str, str]
 ) -> None:
-    monkeypatch.setattr(settings, "page_comments", 100)
-    small, big = _spaces(factory)
+    small, big = urls
     for url in (small, big):
         _calls(app, url)  # drawn and cached
     costs = [_calls(app, small), _calls(app, big)]

@@ -142,7 +142,7 @@ def test_htmx_interactions_over_payloads(page: Page, live: Live) -> None:
     page.locator("section.curation").first.wait_for()
     _inert(page, "curation panel")
     card.locator("a[hreflang=fr]").click()
-    expect(page.locator(f"#c-{w.comment.id}")).to_have_attribute("lang", "fr")
+    expect(page.locator(f"#c-{w.comment.id} .body")).to_have_attribute("lang", "fr")
     _inert(page, "translation switcher")
     question = page.locator(f"#c-{w.question.id}")
     question.locator(".actions a", has_text="Reply").click()

@@ -50,6 +50,8 @@ class CommentView:
     pinned: bool = False
     thread_locked: bool = False
     attachments: list[AttachmentView] = field(default_factory=list)
+    # The parent's card is on the same page: "in reply to" jumps to it there.
+    parent_here: bool = False
 
     @property
     def is_question(self) -> bool:
@@ -111,6 +113,7 @@ def build_views(
     ctx: ViewContext,
     *,
     wanted: dict[int, str] | None = None,
+    on_page: Collection[int] = (),
 ) -> list[CommentView]:
     """Join comment rows with their translations and files, in the rows' order.
 
@@ -172,6 +175,7 @@ def build_views(
                 pinned=row.pinned,
                 thread_locked=bool(locked) and any(path.startswith(p) for p in locked),
                 attachments=[] if placeholder else files.get(row.id, []),
+                parent_here=row.parent_id in on_page,
             )
         )
     return views

@@ -257,6 +257,7 @@ def _page(
         conn.execute(comment_queries.translations_of(), {"ids": ids}).all() if ids else [],
         conn.execute(comment_queries.attachments_of(), {"ids": ids}).all() if ids else [],
         ctx,
+        on_page=frozenset(ids),
     )
     return SpacePage(
         view=view,

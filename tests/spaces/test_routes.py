@@ -109,6 +109,28 @@ def test_long_thread_loads_in_chunks_with_and_without_htmx(
     assert not last_tree.css("#more")
 
 
+def test_in_reply_to_jumps_to_the_parent_on_the_page_or_opens_its_page(
+    client: TestClient, factory: Factory
+) -> None:
+    slug = _thread(factory, 45)  # page size is 20 in tests
+    first = parse(client.get(f"/en/spaces/{slug}").text)
+    second = parse(client.get(one(first, "#more a").attributes["href"] or "").text)
+    kinds = set()
+    for tree in (first, second):
+        on_page = {n.attributes["id"] for n in tree.css("article.comment")}
+        for link in tree.css("article.comment .reply-to a"):
+            href = link.attributes["href"] or ""
+            if href.startswith("#"):
+                assert href[1:] in on_page
+                kinds.add("here")
+            else:
+                parent_id = href.removeprefix("/en/comments/")
+                assert parent_id.isdigit()
+                assert f"c-{parent_id}" not in on_page
+                kinds.add("elsewhere")
+    assert kinds == {"here", "elsewhere"}
+
+
 def test_two_thousand_comments_render_the_first_screen_only(
     client: TestClient, factory: Factory
 ) -> None:

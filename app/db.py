@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,13 +57,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def discard_changes(session: Session) -> None:
     """Ask the unit of work to roll back instead of committing (a refused form, say)."""
     session.info["discard"] = True
-
-
-@contextmanager
-def quick_read(factory: sessionmaker[Session]) -> Iterator[Connection]:
-    """A connection for one small read outside any unit of work: never committed."""
-    with factory() as session:
-        yield session.connection()
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app.comments import idempotency
-from app.db import quick_read, transaction
+from app.db import transaction
 from app.policy import ANONYMOUS, Viewer
 from app.web import csrf
 from app.web.deps import SESSION_COOKIE, viewer_of
@@ -96,46 +96,47 @@ async def serve(
     state = request.app.state
     cache: PageCache = state.page_cache
     if request.cookies.get(SESSION_COOKIE) or not cache.max_bytes:
-        return await run_in_threadpool(_in_thread, request, key, version_of, draw, now)
+        return await run_in_threadpool(_signed_in, request, now, key, version_of, draw)
     request.state.viewer = ANONYMOUS
-    with quick_read(state.session_factory) as connection:
-        version = version_of(connection)
-    body = cache.get((key, ANONYMOUS), version)
-    if body is None:
-        return await run_in_threadpool(_in_thread, request, key, version_of, draw, None, version)
+    # A read-only unit of work begun here: a miss draws in the same one, in a thread.
+    with transaction(state.session_factory, writes=False) as db:
+        version = version_of(db.connection())
+        body = cache.get((key, ANONYMOUS), version)
+        if body is None:
+            return await run_in_threadpool(_drawn, request, db, ANONYMOUS, key, version, draw)
     return _response(request, body)
 
 
-def _in_thread(
-    request: Request,
-    key: Hashable,
-    version_of: VersionOf,
-    draw: Draw,
-    now: datetime | None,
-    version: Hashable = None,
+def _signed_in(
+    request: Request, now: datetime, key: Hashable, version_of: VersionOf, draw: Draw
 ) -> Response:
-    """Resolve the reader when `now` is given (there is a session cookie), then draw or reuse.
+    """Resolve the reader from the session cookie, then draw the page or reuse theirs."""
+    state = request.app.state
+    with transaction(state.session_factory, writes=False) as db:
+        viewer = viewer_of(request, db, state.settings, now)
+        if not state.page_cache.max_bytes:
+            return draw(db, viewer)
+        return _drawn(request, db, viewer, key, version_of(db.connection()), draw)
 
-    The version is read before drawing, never after: a page drawn from newer data than
+
+def _drawn(
+    request: Request, db: Session, viewer: Viewer, key: Hashable, version: Hashable, draw: Draw
+) -> Response:
+    """The reader's cached page at `version`, drawn (and kept) when there is none.
+
+    The version was read before drawing, never after: a page drawn from newer data than
     its version says is only replaced sooner, one drawn from older data would be stale.
     """
-    state = request.app.state
-    cache: PageCache = state.page_cache
-    with transaction(state.session_factory, writes=False) as db:
-        viewer = ANONYMOUS if now is None else viewer_of(request, db, state.settings, now)
-        if not cache.max_bytes:
+    cache: PageCache = request.app.state.page_cache
+    body = cache.get((key, viewer), version)
+    if body is None:
+        with csrf.token_as(TOKEN_SLOT), idempotency.keys_as(KEY_SLOT):
+            response = draw(db, viewer)
+        if response.status_code != 200 or not isinstance(response.body, bytes):
+            # Not a page to keep: drawn again with this reader's own token and keys.
             return draw(db, viewer)
-        if version is None:
-            version = version_of(db.connection())
-        body = cache.get((key, viewer), version)
-        if body is None:
-            with csrf.token_as(TOKEN_SLOT), idempotency.keys_as(KEY_SLOT):
-                response = draw(db, viewer)
-            if response.status_code != 200 or not isinstance(response.body, bytes):
-                # Not a page to keep: drawn again with this reader's own token and keys.
-                return draw(db, viewer)
-            body = StitchedBody.split(response.body.decode(), _STAND_INS)
-            cache.put((key, viewer), version, body)
+        body = StitchedBody.split(response.body.decode(), _STAND_INS)
+        cache.put((key, viewer), version, body)
     return _response(request, body)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from functools import cache, lru_cache
@@ -37,6 +39,16 @@ def translations(locale: str) -> _gettext.NullTranslations:
 
 def set_locale(locale: str) -> object:
     return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+@contextmanager
+def using(locale: str) -> Iterator[None]:
+    """Speak `locale` inside the block (a card, a digest, an e-mail), then as before."""
+    token = _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def get_locale() -> str:

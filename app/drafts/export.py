@@ -8,7 +8,6 @@ participant wrote can become Markdown structure, HTML or a Word field.
 
 from __future__ import annotations
 
-import contextvars
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -70,11 +69,11 @@ class _Writer:
 
 def build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
     """The draft as a document, written in the draft's language (footnotes included)."""
-    return contextvars.copy_context().run(_build, db, draft, space_view, base_url.rstrip("/"))
+    with i18n.using(draft.lang):
+        return _build(db, draft, space_view, base_url.rstrip("/"))
 
 
 def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
-    i18n.set_locale(draft.lang)
     spec = service.template_of(draft)
     space: Space = space_view.space
     sources = service.sources(db, draft, space, space_view.moderator_ids)

@@ -14,7 +14,6 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -348,17 +347,6 @@ def _group(entries: list[Entry], author_ids: dict[int, int]) -> list[Group]:
 # -- shared wording ---------------------------------------------------------------------
 
 
-@contextmanager
-def _in_locale(lang: str) -> Iterator[None]:
-    """Render in the digest's language, whichever thread (a request's, a job's) runs it."""
-    previous = i18n.get_locale()
-    i18n.set_locale(lang)
-    try:
-        yield
-    finally:
-        i18n.set_locale(previous)
-
-
 def _author(entry: Entry) -> str:
     return entry.author if entry.author is not None else gettext("a participant")
 
@@ -448,7 +436,7 @@ def document(
     digest: Digest, *, on_progress: Callable[[float], None] | None = None
 ) -> MarkdownDocument:
     """The digest's document, which the Markdown and the DOCX are both made from."""
-    with _in_locale(digest.lang):
+    with i18n.using(digest.lang):
         doc = MarkdownDocument(
             gettext("Digest: %(title)s", title=digest.title),
             digest.lang,
@@ -578,7 +566,7 @@ def to_csv(digest: Digest) -> str:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    with _in_locale(digest.lang):
+    with i18n.using(digest.lang):
         for group, e in _entries(digest):
             writer.writerow(
                 csvsafe.row(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import smtplib
 import ssl
 import textwrap
@@ -129,12 +128,12 @@ def render_message(outgoing: Outgoing, settings: Settings, now: datetime) -> Ema
     locale = outgoing.recipient.locale
     if locale not in i18n.LOCALES:
         locale = i18n.DEFAULT_LOCALE
-    # In a copy of the context, so the caller's own locale is left as it was.
-    return contextvars.copy_context().run(_render, outgoing, settings, now, locale)
+    # The caller's own locale is left as it was.
+    with i18n.using(locale):
+        return _render(outgoing, settings, now, locale)
 
 
 def _render(outgoing: Outgoing, settings: Settings, now: datetime, locale: str) -> EmailMessage:
-    i18n.set_locale(locale)
     base = settings.base_url.rstrip("/")
     payload = outgoing.payload
     recipient = outgoing.recipient

@@ -9,8 +9,7 @@ reach a participant's page, because the tools are part of the key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -69,16 +68,6 @@ def card_key(c: CommentView, tools: Tools, lang: str, flat: bool) -> CardKey:
     return (lang, flat, tools, tuple(c.attachments), *_values(c))
 
 
-@contextmanager
-def _locale(lang: str) -> Iterator[None]:
-    previous = i18n.get_locale()
-    i18n.set_locale(lang)
-    try:
-        yield
-    finally:
-        i18n.set_locale(previous)
-
-
 class CardCache:
     """Rendered cards of one template environment, least recently used dropped first."""
 
@@ -94,7 +83,7 @@ class CardCache:
     def _render(self, key: CardKey) -> Markup:
         lang, flat, tools, attachments, *values = key
         view = CommentView(**dict(zip(_FIELDS, values, strict=True)), attachments=list(attachments))
-        with _locale(lang):
+        with i18n.using(lang):
             return Markup(self._template.render(c=view, t=tools, lang=lang, flat=flat))  # noqa: S704
 
     def card(

@@ -56,7 +56,7 @@ def change(
             "accounts/password_change.html",
             {"errors": {"current_password": exc.message}},
             status_code=429,
-            headers={"Retry-After": str(exc.retry_after)},
+            headers=exc.headers,
         )
     except FormErrors as exc:
         return render(

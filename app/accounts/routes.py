@@ -113,7 +113,7 @@ def sign_in(
             "accounts/sign_in.html",
             {"form": {"email": email}, "errors": {"email": exc.message}, "next": target},
             status_code=429,
-            headers={"Retry-After": str(exc.retry_after)},
+            headers=exc.headers,
         )
     except FormErrors as exc:
         return render(

@@ -144,9 +144,7 @@ def post_comment(
         )
         status = 429 if limited else 422
         context = {"space_view": space_view, "form": form, "errors": errors, "parent": parent}
-        headers = (
-            {"Retry-After": str(exc.retry_after)} if isinstance(exc, ratelimit.TooMany) else {}
-        )
+        headers = exc.headers if isinstance(exc, ratelimit.TooMany) else {}
         if is_htmx(request):
             if not parent:
                 headers |= {"HX-Retarget": "#post-form", "HX-Reswap": "outerHTML"}

@@ -69,6 +69,11 @@ class TooMany(Exception):
             minutes=minutes,
         )
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a 429 answer carries: when to try again."""
+        return {"Retry-After": str(self.retry_after)}
+
     def as_form_error(self, field: str) -> FormErrors:
         return FormErrors({field: self.message})
 

@@ -46,7 +46,7 @@ def too_many(request: Request, exc: TooMany) -> Response:
         429,
         gettext("Too many requests"),
         exc.message,
-        headers={"Retry-After": str(exc.retry_after)},
+        headers=exc.headers,
     )
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from app import ratelimit
 from app.accounts import cookies, reset, tokens
+from app.accounts.link_pages import invalid_link
 from app.errors import FormErrors
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.security import TOKEN_PAGE_HEADERS
@@ -33,16 +34,6 @@ def _forgot_page(
         {"form": {"email": email}, "errors": errors or {}, "sent": sent},
         status_code=status_code,
         headers=headers,
-    )
-
-
-def _invalid_link(request: Request, render: RenderDep) -> Response:
-    return render(
-        request,
-        "accounts/link_invalid.html",
-        {"purpose": "reset"},
-        status_code=400,
-        headers=TOKEN_PAGE_HEADERS,
     )
 
 
@@ -92,7 +83,7 @@ def forgot(
             email=email,
             errors={"email": exc.message},
             status_code=429,
-            headers={"Retry-After": str(exc.retry_after)},
+            headers=exc.headers,
         )
     reset.request_reset(
         db, address, now=now, lifetime=timedelta(minutes=settings.password_reset_minutes)
@@ -115,7 +106,7 @@ def reset_form(
     try:
         reset.user_for(db, token, now=now)
     except tokens.InvalidLink:
-        return _invalid_link(request, render)
+        return invalid_link(request, render, "reset")
     return _reset_page(request, render, token)
 
 
@@ -134,7 +125,7 @@ def reset_password(
     try:
         user = reset.reset_password(db, token, password, now=now)
     except tokens.InvalidLink:
-        return _invalid_link(request, render)
+        return invalid_link(request, render, "reset")
     except FormErrors as exc:
         return _reset_page(request, render, token, exc.errors, status_code=422)
     # Every session of the account has ended; this browser starts a fresh one.

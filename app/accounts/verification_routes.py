@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app import ratelimit
 from app.accounts import tokens, verification
+from app.accounts.link_pages import invalid_link
 from app.errors import Forbidden
 from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
@@ -43,16 +44,6 @@ def _page(
     )
 
 
-def _invalid_link(request: Request, render: RenderDep) -> Response:
-    return render(
-        request,
-        "accounts/link_invalid.html",
-        {"purpose": "verify", "about_verification": True},
-        status_code=400,
-        headers=TOKEN_PAGE_HEADERS,
-    )
-
-
 @router.get("/{lang}/email/verify/{token}", name="verify_email")
 def verify_form(
     request: Request,
@@ -67,7 +58,7 @@ def verify_form(
     try:
         user = verification.check(db, token, now=now)
     except tokens.InvalidLink:
-        return _invalid_link(request, render)
+        return invalid_link(request, render, "verify")
     return _page(request, render, "confirm", token=token, email=user.email)
 
 
@@ -84,7 +75,7 @@ def verify(
     try:
         verification.confirm(db, token, now=now)
     except tokens.InvalidLink:
-        return _invalid_link(request, render)
+        return invalid_link(request, render, "verify")
     # Redirected, so the page is drawn for a verified viewer (no "please confirm" notice).
     return redirect(request, f"/{lang}/email/verified")
 
@@ -120,7 +111,7 @@ def send_again(
             email=user.email,
             error=exc.message,
             status_code=429,
-            headers={"Retry-After": str(exc.retry_after)},
+            headers=exc.headers,
         )
     verification.send_link(db, user, now=now)
     return _page(request, render, "sent", email=user.email)

@@ -141,22 +141,18 @@ class CSRFMiddleware:
             ("application/x-www-form-urlencoded", "multipart/form-data")
         ):
             return replay, None
-        parsing_done = False
-
-        async def once() -> Message:
-            nonlocal parsing_done
-            if not parsing_done:
-                parsing_done = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
-
         try:
-            form = await Request(scope, once).form()
+            # Parsed from the body already read; the client's channel stays the app's.
+            form = await Request(scope, replaying(body, _disconnected)).form()
         except Exception:
             return replay, None
         value = form.get(FIELD)
         await form.close()
         return replay, value if isinstance(value, str) else None
+
+
+async def _disconnected() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def _refuse(scope: Scope) -> ASGIApp:

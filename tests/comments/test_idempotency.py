@@ -24,15 +24,6 @@ from tests.html import one, parse, texts
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def setting(factory: Factory) -> dict:
-    mod = factory.user("Moderator Mona")
-    alice = factory.user("Alice Achieng")
-    space = factory.space(slug="pathways", moderators=(mod,))
-    question = factory.question(space, mod, "How can pathways be widened?")
-    return {"mod": mod, "alice": alice, "space": space, "question": question}
-
-
 def _count(db: Session, **where: object) -> int:
     query = select(func.count()).select_from(Comment).filter_by(**where)
     return int(db.scalar(query) or 0)

@@ -60,6 +60,12 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """The form for `num` in the current language (French says "1 minute", "0 minute")."""
+    text = translations(get_locale()).ngettext(singular, plural, num)
+    return text % ({"num": num} | variables)
+
+
 def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
     if not accept_language:
         return default

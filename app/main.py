@@ -26,7 +26,7 @@ from app.web.assets import ASSETS, STATIC_DIR
 from app.web.compression import GZIP_OPTIONS
 from app.web.csrf import CSRFMiddleware
 from app.web.deps import SESSION_COOKIE
-from app.web.errors import install_error_handlers
+from app.web.errors import CrashMiddleware, install_error_handlers
 from app.web.health import router as health_router
 from app.web.limits import BodyLimitMiddleware
 from app.web.locale import LocaleMiddleware
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # One text part may be as large as a whole request (BodyLimitMiddleware bounds that):
+        # the parser's own 1 MiB cap would refuse a long text with a bare 400.
+        form_limits={"max_part_size": settings.max_request_bytes},
     )
     engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
     app.state.settings = settings
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Last added runs first: security headers wrap everything, the locale is known
     # before the CSRF check can refuse a request in the reader's language.
+    # A crash answers a whole 500 page and leaves the connection usable (app/web/errors.py).
+    app.add_middleware(CrashMiddleware)
     app.add_middleware(RequestsPerAddressMiddleware, per_minute=settings.requests_per_minute)
     app.add_middleware(CSRFMiddleware, secure=settings.secure_cookies)
     app.add_middleware(
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # and adds Vary: Accept-Encoding beside the Vary: Cookie of signed-in pages.
     app.add_middleware(GZipMiddleware, **GZIP_OPTIONS)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(CrashMiddleware)
     app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR, assets=ASSETS), name="static")
     app.include_router(health_router)
     app.include_router(api_router)

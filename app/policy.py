@@ -1,19 +1,42 @@
 """Who may see and do what: the one module that decides, for every channel.
 
 Routes use the `can_*` predicates to answer 403/404 and templates use them to show or
-hide a button; queries go through `visible_comments`, so a list, a page, a fragment, a
+hide a button; every statement that reads what participants wrote passes the read gate
+(`Purpose`, `read_as`, `gate` below) by default, so a list, a page, a fragment, a
 download and an export cannot disagree about what a viewer may see.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Select, or_
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    event,
+    exists,
+    inspect,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import visitors
 
-from app.models import Comment, Space, User
+from app.models import (
+    Attachment,
+    Comment,
+    CommentRevision,
+    CommentTranslation,
+    Excerpt,
+    Space,
+    User,
+)
 from app.models.comments import STATUS_HIDDEN, STATUS_PUBLISHED
 from app.models.spaces import (
     ATTRIBUTION_CHATHAM_HOUSE,
@@ -59,6 +82,15 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Suspension:
+    """A ban as its subject is told about it: where, until when, and the reason given."""
+
+    space_id: int | None  # None: every space
+    ends_at: datetime | None  # None: until a moderator lifts it
+    reason: str
+
+
+@dataclass(frozen=True)
 class Viewer:
     """The person behind a request (or nobody), the spaces they moderate and their bans."""
 
@@ -68,6 +100,9 @@ class Viewer:
     banned_space_ids: frozenset[int] = field(default_factory=frozenset)
     # Items waiting for a moderator's decision in the spaces this person moderates.
     queue_count: int = 0
+    # The active bans behind the two fields above, to tell the person (part of the value,
+    # so a page cached for this reader changes with them).
+    suspensions: tuple[Suspension, ...] = ()
 
     @property
     def signed_in(self) -> bool:
@@ -91,8 +126,20 @@ class Viewer:
     def banned_from(self, space_id: int) -> bool:
         return self.banned_everywhere or space_id in self.banned_space_ids
 
+    def suspension_in(self, space_id: int) -> Suspension | None:
+        """The ban that keeps this person from posting here the longest, if any."""
+        applying = [s for s in self.suspensions if s.space_id in (None, space_id)]
+        if not applying:
+            return None
+        # Open-ended first, then the latest end; site-wide before this space's own.
+        return max(
+            applying,
+            key=lambda s: (s.ends_at is None, s.ends_at or _EPOCH, s.space_id is None),
+        )
+
 
 ANONYMOUS = Viewer()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def space_is_open(space: Space, now: datetime) -> bool:
@@ -183,23 +230,284 @@ def can_view_history(viewer: Viewer, comment: Moderated) -> bool:
     return is_author(viewer, comment) or viewer.moderates(comment.space_id)
 
 
-def visible_comments(query: Select[Any], viewer: Viewer, *, listing: bool = False) -> Select[Any]:
-    """Narrow a comment query to what this viewer may see.
+# ---------------------------------------------------------------------------------------
+# The read gate. Every ORM statement a session runs passes `_read_gate` (below), which
+# narrows what it reads of participants' words to what the session's reader may see for
+# the statement's purpose; a statement run on a bare Connection goes through `gate`.
+# A caller that needs another view names its purpose; it never writes the rule again.
 
-    In a thread listing, hidden comments stay as placeholders so their replies keep
-    their place; anywhere else (a permalink, a download, an export) they do not exist
-    for those who may not see them.
+
+class Purpose(StrEnum):
+    """Why a statement reads what participants wrote, and so what it may see."""
+
+    # A page, fragment, API answer or download for the session's reader (the default):
+    # published words, the reader's own, and everything in the spaces they moderate.
+    READ = "read"
+    # A thread listing: as READ, and hidden comments too, drawn as placeholders so their
+    # replies keep their place (their words, files and translations stay out).
+    LISTING = "listing"
+    # It leaves the site or is told to everyone (a digest, an export, a note's quotes,
+    # the public counts): published only, whoever asks, moderators included.
+    PUBLISHED = "published"
+    # The shape of threads only (ids, paths, numbers, locks), never their words: a reply
+    # must not slip into a locked thread because the reader cannot see its root.
+    THREAD_SHAPE = "thread-shape"
+    # What waits for moderators, counted or listed only for the spaces a person moderates
+    # (the caller restricts by space; resolving a reader and the moderators' digest).
+    QUEUE = "queue"
+    # No reader at all: the command line, imports, interchange, the test suite's own eyes.
+    SYSTEM = "system"
+
+
+# session.info keys: who reads in this unit of work, and for what by default.
+READER = "roundtable_reader"
+PURPOSE = "roundtable_purpose"  # also an execution option, naming one statement's purpose
+# The execution option the gate puts on every statement it let through, with the purpose
+# applied: tests/read_gate.py fails any statement of the suite that reads these tables
+# without it.
+VERDICT = "roundtable_read_gate"
+GATED_TABLES = frozenset(
+    {"comments", "comment_translations", "comment_revisions", "attachments", "excerpts"}
+)
+
+# The comment a translation, revision, attachment or excerpt belongs to, looked up
+# under a name of its own: never correlated with a `comments` of the outer statement.
+_OWNER = Comment.__table__.alias("gate_owner")
+
+
+def read_as(session: Session, viewer: Viewer, purpose: Purpose = Purpose.READ) -> None:
+    """Say who reads in this unit of work (and why, when it is not a page for them)."""
+    session.info[READER] = viewer
+    session.info[PURPOSE] = purpose
+
+
+def reader_of(session: Session) -> Viewer:
+    """The unit of work's reader; nobody (the narrowest view) when none was declared."""
+    reader: Viewer = session.info.get(READER, ANONYMOUS)
+    return reader
+
+
+def for_purpose(statement: Executable, purpose: Purpose) -> Any:
+    """`statement`, naming the purpose it reads for (the gate applies it when it runs)."""
+    return statement.execution_options(**{PURPOSE: purpose})
+
+
+def gate(session: Session, statement: Select[Any], purpose: Purpose | None = None) -> Select[Any]:
+    """The gate for a statement run on the session's Connection, past the ORM's events."""
+    chosen = Purpose(purpose or statement.get_execution_options().get(PURPOSE) or _default(session))
+    _check_wordless(statement, chosen)
+    return statement.options(*_criteria(reader_of(session), chosen)).execution_options(
+        **{PURPOSE: chosen, VERDICT: chosen}
+    )
+
+
+def _default(session: Session) -> Purpose:
+    purpose: Purpose = session.info.get(PURPOSE, Purpose.READ)
+    return purpose
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _read_gate(state: ORMExecuteState) -> None:
+    if not state.is_select or VERDICT in state.execution_options:
+        return
+    if state.is_column_load:
+        # Refreshing columns of a row already in the unit of work: the gate admitted it
+        # when it was loaded (and filtering now would make it vanish mid-request).
+        state.update_execution_options(**{VERDICT: "loaded"})
+        return
+    purpose = Purpose(state.execution_options.get(PURPOSE) or _default(state.session))
+    _check_wordless(state.statement, purpose)
+    options = _criteria(reader_of(state.session), purpose)
+    if options:
+        state.statement = state.statement.options(*options)
+    state.update_execution_options(**{VERDICT: purpose})
+
+
+# What participants wrote, column by column: the purposes that see every row see none.
+_WORDS = frozenset({"body_md", "body_html", "text", "filename", "moderation_reason"})
+_WORDLESS = (Purpose.THREAD_SHAPE, Purpose.QUEUE)
+
+
+def _check_wordless(statement: Any, purpose: Purpose) -> None:
+    if purpose not in _WORDLESS or not isinstance(statement, Select):
+        return
+    for selected in statement.selected_columns:
+        # Through functions, labels and aliases, to the table's own columns.
+        found = (e for e in visitors.iterate(selected) if isinstance(e, ColumnElement))
+        for column in {base for element in found for base in element.base_columns}:
+            table = getattr(column, "table", None)
+            if getattr(table, "name", None) in GATED_TABLES and column.name in _WORDS:
+                raise ValueError(f"the {purpose} purpose reads no words, not {column.name}")
+
+
+def _key(viewer: Viewer) -> tuple[bool, int | None, frozenset[int]]:
+    return viewer.is_admin, viewer.user_id, viewer.moderated_space_ids
+
+
+def _criteria(viewer: Viewer, purpose: Purpose) -> tuple[Any, ...]:
+    return _criteria_for(_key(viewer), purpose)
+
+
+@lru_cache(maxsize=4096)
+def _criteria_for(
+    key: tuple[bool, int | None, frozenset[int]], purpose: Purpose
+) -> tuple[Any, ...]:
+    """The loader criteria of one reader and purpose, built once and reused.
+
+    Always the same shape (statuses, author, spaces), so one cached compilation serves
+    every reader; the values are bound parameters.
     """
-    if viewer.is_admin:
-        return query
-    allowed: list[Any] = [Comment.status == STATUS_PUBLISHED]
-    if listing:
-        allowed.append(Comment.status == STATUS_HIDDEN)
-    if viewer.user_id is not None:
-        allowed.append(Comment.author_id == viewer.user_id)
-    if viewer.moderated_space_ids:
-        allowed.append(Comment.space_id.in_(viewer.moderated_space_ids))
-    return query.where(or_(*allowed))
+    is_admin, user_id, moderated = key
+    if purpose in (Purpose.THREAD_SHAPE, Purpose.QUEUE, Purpose.SYSTEM):
+        return ()
+    if purpose is Purpose.PUBLISHED:
+        # Whoever asks: the same for a moderator as for everyone.
+        words = _Rule((STATUS_PUBLISHED,), None, frozenset())
+        history = _Rule((), None, frozenset())  # an old text never leaves the site
+    elif is_admin:
+        return ()
+    else:
+        words = _Rule((STATUS_PUBLISHED,), user_id, moderated)
+        # Superseded texts: their author and the moderators only (`can_view_history`).
+        history = _Rule((), user_id, moderated)
+    # Hidden comments stay in a listing as placeholders; their words, files and
+    # translations do not.
+    listed = words.with_status(STATUS_HIDDEN) if purpose is Purpose.LISTING else words
+    return (
+        _comment_criteria(listed),
+        _translation_criteria(words),
+        _attachment_criteria(words),
+        _excerpt_criteria(words),
+        _revision_criteria(history),
+    )
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """Comments readable: of these statuses, or by this author, or in these spaces."""
+
+    statuses: tuple[str, ...]
+    author_id: int | None
+    space_ids: frozenset[int]
+
+    def with_status(self, status: str) -> _Rule:
+        return _Rule((*self.statuses, status), self.author_id, self.space_ids)
+
+    def values(self) -> tuple[list[str], int, list[int]]:
+        # Ids start at 1: author 0 is nobody's.
+        return list(self.statuses), self.author_id or 0, sorted(self.space_ids)
+
+
+# One lambda per table, each with names of its own: SQLAlchemy turns a lambda's closure
+# values into bound parameters named after the variables, and two criteria of one
+# statement with the same names would share one value.
+
+
+def _comment_criteria(rule: _Rule) -> Any:
+    c_statuses, c_author, c_spaces = rule.values()
+    return with_loader_criteria(
+        Comment,
+        lambda cls: or_(
+            cls.status.in_(c_statuses), cls.author_id == c_author, cls.space_id.in_(c_spaces)
+        ),
+        include_aliases=True,
+    )
+
+
+def _translation_criteria(rule: _Rule) -> Any:
+    t_statuses, t_author, t_spaces = rule.values()
+    return with_loader_criteria(
+        CommentTranslation,
+        lambda cls: exists().where(
+            _OWNER.c.id == cls.comment_id,
+            or_(
+                _OWNER.c.status.in_(t_statuses),
+                _OWNER.c.author_id == t_author,
+                _OWNER.c.space_id.in_(t_spaces),
+            ),
+        ),
+        include_aliases=True,
+    )
+
+
+def _attachment_criteria(rule: _Rule) -> Any:
+    a_statuses, a_author, a_spaces = rule.values()
+    return with_loader_criteria(
+        Attachment,
+        lambda cls: exists().where(
+            _OWNER.c.id == cls.comment_id,
+            or_(
+                _OWNER.c.status.in_(a_statuses),
+                _OWNER.c.author_id == a_author,
+                _OWNER.c.space_id.in_(a_spaces),
+            ),
+        ),
+        include_aliases=True,
+    )
+
+
+def _excerpt_criteria(rule: _Rule) -> Any:
+    e_statuses, e_author, e_spaces = rule.values()
+    return with_loader_criteria(
+        Excerpt,
+        lambda cls: exists().where(
+            _OWNER.c.id == cls.comment_id,
+            or_(
+                _OWNER.c.status.in_(e_statuses),
+                _OWNER.c.author_id == e_author,
+                _OWNER.c.space_id.in_(e_spaces),
+            ),
+        ),
+        include_aliases=True,
+    )
+
+
+def _revision_criteria(rule: _Rule) -> Any:
+    r_statuses, r_author, r_spaces = rule.values()
+    return with_loader_criteria(
+        CommentRevision,
+        lambda cls: exists().where(
+            _OWNER.c.id == cls.comment_id,
+            or_(
+                _OWNER.c.status.in_(r_statuses),
+                _OWNER.c.author_id == r_author,
+                _OWNER.c.space_id.in_(r_spaces),
+            ),
+        ),
+        include_aliases=True,
+    )
+
+
+class GatedSession(Session):
+    """A session whose `get` asks the gate again for a row it already holds.
+
+    `get` answers from the unit of work's identity map without any SQL, so without this a
+    row loaded for a wider purpose (a moderator's, the system's) would slip past the gate.
+    """
+
+    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        held = (
+            _gated(entity)
+            and _default(self) is not Purpose.SYSTEM
+            and self.identity_key(entity, ident) in self.identity_map
+        )
+        found = super().get(entity, ident, **kwargs)
+        if found is None or not held:
+            # Loaded just now: it went through the gate on its way in.
+            return found
+        mapper = inspect(entity)
+        values = mapper.primary_key_from_instance(found)
+        check = (
+            select(literal(True))
+            .select_from(entity)
+            .where(*(c == v for c, v in zip(mapper.primary_key, values, strict=True)))
+        )
+        options = kwargs.get("execution_options") or {}
+        return found if self.scalar(check, execution_options=options) else None
+
+
+def _gated(entity: Any) -> bool:
+    return isinstance(entity, type) and getattr(entity, "__tablename__", None) in GATED_TABLES
 
 
 def may_name(

@@ -20,9 +20,11 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.policy import ANONYMOUS, GatedSession, Purpose, read_as
 from app.web.csrf import COOKIE as CSRF_COOKIE
 from app.web.csrf import SAFE_METHODS
 from tests.factories import Factory
+from tests.read_gate import WITNESS
 
 
 def _database_url(tmp_root: Path) -> str:
@@ -60,8 +62,19 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = create_db_engine(database_url)
     reset_database(engine)
     upgrade(database_url)
+    event.listen(engine, "before_cursor_execute", WITNESS)
     yield engine
+    event.remove(engine, "before_cursor_execute", WITNESS)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def read_gate_witnessed() -> Iterator[None]:
+    """Fail the test that made the application read participants' words past the gate."""
+    WITNESS.take()
+    yield
+    unmarked = WITNESS.take()
+    assert not unmarked, "read past app/policy.py's read gate:\n" + "\n---\n".join(unmarked)
 
 
 @pytest.fixture
@@ -79,13 +92,19 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def session_factory(connection: Connection) -> sessionmaker[Session]:
     # Commits inside the app release a SAVEPOINT; the outer transaction is rolled back.
     return sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        bind=connection,
+        class_=GatedSession,
+        expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
     )
 
 
 @pytest.fixture
 def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as session:
+        # The test's own eyes: it builds and inspects everything. What the application
+        # shows is read in the application's own units of work, as their reader.
+        read_as(session, ANONYMOUS, Purpose.SYSTEM)
         yield session
 
 

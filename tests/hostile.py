@@ -704,3 +704,40 @@ def settings(hostile_seeded: tuple[Connection, HostileWorld, Path], database_url
         max_request_bytes=256_000,
         max_upload_bytes=100_000,
     )
+
+
+def id_routes(app: object) -> list[tuple[str, frozenset[str], tuple[str, ...]]]:
+    """(path, methods, names of its integer path parameters) of every such route.
+
+    Read from the endpoints' signatures (their dependencies included), so a route added
+    later with an id in its address is checked without being listed.
+    """
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute, _IncludedRouter
+
+    def params(dependant: Dependant) -> Iterator[str]:
+        for param in dependant.path_params:
+            if "int" in str(param.field_info.annotation):
+                yield param.name
+        for sub in dependant.dependencies:
+            yield from params(sub)
+
+    def walk(routes: list[object], prefix: str) -> Iterator[tuple[str, APIRoute]]:
+        for route in routes:
+            if isinstance(route, _IncludedRouter):
+                nested = route.include_context.prefix
+                yield from walk(list(route.original_router.routes), prefix + nested)
+            elif isinstance(route, APIRoute):
+                yield prefix + route.path, route
+
+    found = []
+    for path, route in walk(list(app.routes), ""):  # type: ignore[attr-defined]
+        names = tuple(dict.fromkeys(params(route.dependant)))
+        if names:
+            found.append((path, frozenset(route.methods), names))
+    return found
+
+
+# Beyond both databases' integer ranges (PostgreSQL's integer is 32 bits, SQLite's 64, and
+# Python's int has none), and below the first id.
+OUT_OF_RANGE_IDS = ("999999999999999999999", str(2**63), str(2**31), "-1", "0", "-" + "9" * 30)

@@ -31,6 +31,7 @@ from app.web.deps import (
     ViewerDep,
 )
 from app.web.htmx import redirect
+from app.web.ids import RowId
 from app.web.safety import safe_next
 
 router = APIRouter()
@@ -143,7 +144,7 @@ def end_sessions(
     lang: LangDep,
     db: DbDep,
     viewer: ViewerDep,
-    session_id: Annotated[int | None, Form()] = None,
+    session_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if viewer.user_id is None or not token:

@@ -18,7 +18,7 @@ from app.errors import FormErrors
 from app.i18n import LOCALES, gettext
 from app.models import Ban, SpaceModerator, User, UserSession
 from app.moderation import queries as moderation_queries
-from app.policy import ANONYMOUS, Person, Viewer
+from app.policy import ANONYMOUS, Person, Suspension, Viewer
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,10 @@ def resolve_viewer(
         banned_everywhere=any(b.space_id is None for b in bans),
         banned_space_ids=frozenset(b.space_id for b in bans if b.space_id is not None),
         queue_count=waiting or 0,
+        suspensions=tuple(
+            Suspension(space_id=b.space_id, ends_at=b.ends_at, reason=b.reason)
+            for b in sorted(bans, key=lambda b: b.id)
+        ),
     )
 
 

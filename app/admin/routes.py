@@ -23,6 +23,7 @@ from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
+from app.web.ids import RowId
 
 router = APIRouter()
 
@@ -36,6 +37,8 @@ class TextsForm(BaseModel):
     intro_en: str = ""
     intro_fr: str = ""
     intro_es: str = ""
+    # The space's texts_version when the form was opened (-1: not sent, a stale save).
+    texts_version: int = -1
 
     def texts(self) -> service.SpaceTexts:
         values = self.model_dump()
@@ -115,19 +118,23 @@ def _space_admin(
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     saved: bool = False,
+    status_code: int | None = None,
 ) -> Response:
     if form is None:
         form = {}
         for text in db.scalars(select(SpaceText).where(SpaceText.space_id == space_view.space.id)):
             form[f"title_{text.lang}"] = text.title
             form[f"intro_{text.lang}"] = text.intro_md
+    # Whatever the form holds, the next save is based on the texts as they are now.
+    form["texts_version"] = space_view.space.texts_version
     context = {
         "space_view": space_view,
         "form": form,
         "errors": errors or {},
         "saved": saved,
     }
-    return render(request, "admin/space.html", context, status_code=422 if errors else 200)
+    status = status_code or (422 if errors else 200)
+    return render(request, "admin/space.html", context, status_code=status)
 
 
 @router.get("/{lang}/admin/spaces/{slug}", name="admin_space")
@@ -159,10 +166,19 @@ def save_space_texts(
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     form = data.model_dump()
     try:
-        service.save_texts(db, viewer, space_view.space, data.texts())
+        service.save_texts(db, viewer, space_view.space, data.texts(), version=data.texts_version)
     except FormErrors as exc:
         discard_changes(db)
-        return _space_admin(request, render, db, viewer, space_view, form=form, errors=exc.errors)
+        return _space_admin(
+            request,
+            render,
+            db,
+            viewer,
+            space_view,
+            form=form,
+            errors=exc.errors,
+            status_code=409 if isinstance(exc, Stale) else None,
+        )
     return redirect(request, f"/{lang}/admin/spaces/{slug}?saved=1")
 
 
@@ -191,7 +207,7 @@ def remove_moderator(
     request: Request,
     lang: LangDep,
     slug: str,
-    user_id: int,
+    user_id: RowId,
     db: DbDep,
     viewer: AdminDep,
     now: NowDep,
@@ -242,7 +258,7 @@ def _users_page(
 def set_role(
     request: Request,
     lang: LangDep,
-    user_id: int,
+    user_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -261,7 +277,7 @@ def set_role(
 def ban_everywhere(
     request: Request,
     lang: LangDep,
-    user_id: int,
+    user_id: RowId,
     db: DbDep,
     viewer: AdminDep,
     now: NowDep,

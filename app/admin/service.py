@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.accounts.names import display_name_key
+from app.db import claim_version
 from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import LOCALES, gettext
 from app.markup import render_markdown
@@ -19,6 +20,7 @@ from app.models.spaces import ATTRIBUTION_RULES, POSTING_POLICIES
 from app.moderation import audit
 from app.moderation.service import parse_day
 from app.policy import Viewer
+from app.text import clean_line, line_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
@@ -41,12 +43,14 @@ class SpaceTexts:
 
 def _check_texts(texts: SpaceTexts, original_lang: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not texts.title.get(original_lang, "").strip():
+    if not clean_line(texts.title.get(original_lang, "")):
         errors[f"title_{original_lang}"] = gettext(
             "Give the space a title in its original language."
         )
     for lang in LOCALES:
-        if len(texts.title.get(lang, "")) > MAX_TITLE:
+        if (problem := line_problem(texts.title.get(lang, ""))) is not None:
+            errors[f"title_{lang}"] = problem
+        elif len(texts.title.get(lang, "")) > MAX_TITLE:
             errors[f"title_{lang}"] = gettext("Keep the title under 200 characters.")
         if len(texts.intro.get(lang, "")) > MAX_INTRO:
             errors[f"intro_{lang}"] = gettext("The introduction is too long.")
@@ -58,7 +62,7 @@ def _write_texts(db: Session, space: Space, texts: SpaceTexts) -> None:
         t.lang: t for t in db.scalars(select(SpaceText).where(SpaceText.space_id == space.id))
     }
     for lang in LOCALES:
-        title = " ".join(texts.title.get(lang, "").split())
+        title = clean_line(texts.title.get(lang, ""))
         intro = texts.intro.get(lang, "").strip()
         row = existing.get(lang)
         if not title:
@@ -122,13 +126,33 @@ def _dates(
     return opens or default_opens, closes
 
 
-def save_texts(db: Session, viewer: Viewer, space: Space, texts: SpaceTexts) -> None:
+def save_texts(
+    db: Session, viewer: Viewer, space: Space, texts: SpaceTexts, *, version: int
+) -> None:
+    """Replace the texts; `version` is the space's texts_version when the form was opened."""
     _require_admin(viewer)
+    if version != space.texts_version:
+        raise _stale_texts(space)
     errors = _check_texts(texts, space.original_lang)
     if errors:
         raise FormErrors(errors)
+    if not claim_version(db, space, version, "texts_version"):
+        db.refresh(space)
+        raise _stale_texts(space)
     _write_texts(db, space, texts)
     db.flush()
+
+
+def _stale_texts(space: Space) -> Stale:
+    # Shown beside the original language's title, the field every save has.
+    return Stale(
+        {
+            f"title_{space.original_lang}": gettext(
+                "Someone else changed these texts after you opened them. Your texts are kept "
+                "in the form; save again to replace theirs, or reload to see them."
+            )
+        }
+    )
 
 
 def find_user(db: Session, who: str) -> User | None:
@@ -222,14 +246,7 @@ def update_settings(
     if not policy.can_moderate(viewer, space.id):
         raise Forbidden(gettext("Only the space's moderators can do this."))
     if form.version != space.version:
-        raise Stale(
-            {
-                "posting_policy": gettext(
-                    "Another moderator changed these settings after you opened them. Your choices "
-                    "are kept in the form; save again to replace theirs, or reload to see them."
-                )
-            }
-        )
+        raise _stale_settings()
     errors: dict[str, str] = {}
     if form.posting_policy not in POSTING_POLICIES:
         errors["posting_policy"] = gettext("Choose how comments are published.")
@@ -240,6 +257,10 @@ def update_settings(
     opens, closes = _dates(form.opens_on, form.closes_on, errors, default_opens=space.opens_at)
     if errors:
         raise FormErrors(errors)
+    # The version compared above came from a plain SELECT; the conditional UPDATE decides.
+    if not claim_version(db, space, form.version):
+        db.refresh(space)
+        raise _stale_settings()
     before = _describe(space)
     space.posting_policy = form.posting_policy
     space.attribution = form.attribution
@@ -248,7 +269,6 @@ def update_settings(
     space.opens_at = opens
     space.closes_at = closes
     after = _describe(space)
-    space.version += 1
     if after != before:
         audit.record(
             db,
@@ -261,6 +281,17 @@ def update_settings(
             now=now,
         )
     db.flush()
+
+
+def _stale_settings() -> Stale:
+    return Stale(
+        {
+            "posting_policy": gettext(
+                "Another moderator changed these settings after you opened them. Your choices "
+                "are kept in the form; save again to replace theirs, or reload to see them."
+            )
+        }
+    )
 
 
 def _describe(space: Space) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from datetime import datetime
@@ -19,6 +20,8 @@ from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
 from app.models import Attachment, Comment, Space
 from app.policy import Viewer
+
+log = logging.getLogger(__name__)
 
 MAX_PER_COMMENT = 5
 _UNSAFE = re.compile(r"[^\w.\- ()]+", re.UNICODE)
@@ -94,7 +97,21 @@ def attach(
     content_type, extension = validate_upload(data, max_bytes=max_bytes)
     assert viewer.user is not None
     stored_name = storage.new_name()
-    storage.write(upload_dir, stored_name, data)
+    try:
+        storage.write(upload_dir, stored_name, data)
+    except storage.NotStored as exc:
+        log.error("attachment not stored: %s", exc)
+        # FormErrors: the unit of work rolls back (the comment it came with too) and the
+        # form comes back with everything typed.
+        raise FormErrors(
+            {
+                "attachment": gettext(
+                    "The file could not be stored: the server has no room for it right now. "
+                    "Nothing was posted and your text is kept: try again later, or post "
+                    "without the file."
+                )
+            }
+        ) from exc
     attachment = Attachment(
         comment_id=comment.id,
         uploader_id=viewer.user.id,

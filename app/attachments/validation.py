@@ -8,6 +8,9 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -37,7 +40,16 @@ _EXTERNAL_FETCH = re.compile(
 _ODF_EXTERNAL = re.compile(
     rb"<(?:draw:image|draw:object|draw:object-ole)\b[^>]*xlink:href=\"[a-z]+:"
 )
-_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
+# Read from the PDF's parsed objects, never from raw bytes: compressed image data is
+# full of byte runs that look like "/JS" and mean nothing.
+_PDF_ACTIVE_KEYS = frozenset(
+    ("/JS", "/JavaScript", "/EmbeddedFile", "/EmbeddedFiles", "/EF", "/RichMedia", "/XFA")
+)
+_PDF_ACTIVE_ACTIONS = frozenset(
+    ("/JavaScript", "/Launch", "/RichMediaExecute", "/ImportData", "/GoToE", "/Rendition")
+)
+_PDF_ACTIVE_TYPES = frozenset(("/EmbeddedFile", "/RichMedia", "/RichMediaExecute"))
+MAX_PDF_OBJECTS = 500_000
 
 
 def _read_capped(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -83,11 +95,59 @@ def _check_odt(archive: zipfile.ZipFile, names: set[str]) -> None:
             raise UnsafeFile("external content")
 
 
+def _active_pdf_object(value: DictionaryObject) -> str | None:
+    """What makes one PDF dictionary active content (a script, a launch, an embedded file)."""
+    for key in value:
+        if key in _PDF_ACTIVE_KEYS:
+            return key
+    if value.get("/S") in _PDF_ACTIVE_ACTIONS:
+        return str(value["/S"])
+    if value.get("/Type") in _PDF_ACTIVE_TYPES or value.get("/Subtype") in _PDF_ACTIVE_TYPES:
+        return str(value.get("/Type") or value.get("/Subtype"))
+    return None
+
+
+def _pdf_objects(reader: PdfReader) -> list[PdfObject]:
+    """Where the walk starts: the trailer and every object the cross-reference lists."""
+    roots: list[PdfObject] = [reader.trailer]
+    for generation, numbers in reader.xref.items():
+        roots += [IndirectObject(number, generation, reader) for number in numbers]
+    roots += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
+    return roots
+
+
 def _check_pdf(data: bytes) -> None:
     if b"%%EOF" not in data[-2048:]:
         raise UnsafeFile("truncated PDF")
-    if _PDF_ACTIVE.search(data):
-        raise UnsafeFile("active content in PDF")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnsafeFile("encrypted PDF")  # nothing inside can be checked
+        # Every object reachable from the trailer or the cross-reference, each once, with
+        # an explicit stack (nesting depth is the sender's to choose). Streams are
+        # dictionaries here; their (compressed) data is never scanned.
+        stack = _pdf_objects(reader)
+        seen: set[tuple[int, int]] = set()
+        while stack:
+            item = stack.pop()
+            if isinstance(item, IndirectObject):
+                if (item.idnum, item.generation) in seen:
+                    continue
+                seen.add((item.idnum, item.generation))
+                if len(seen) > MAX_PDF_OBJECTS:
+                    raise UnsafeFile("too many objects in PDF")
+                item = item.get_object()
+            if isinstance(item, DictionaryObject):
+                if (found := _active_pdf_object(item)) is not None:
+                    raise UnsafeFile(f"active content in PDF ({found})")
+                stack += item.values()
+            elif isinstance(item, ArrayObject):
+                stack += item
+    except UnsafeFile:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # pypdf raises several kinds for malformed input; none of them is a document.
+        raise UnsafeFile("damaged PDF") from exc
 
 
 @dataclass(frozen=True)

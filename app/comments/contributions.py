@@ -60,6 +60,8 @@ def post(
     now: datetime,
     named_consent: bool = False,
     idempotency_key: str | None = None,
+    language_check: service.LanguageCheck | None = None,
+    prepared: service.PreparedText | None = None,
 ) -> Comment:
     if upload is not None:
         attachments.validate_upload(upload.data, max_bytes=settings.max_upload_bytes)
@@ -74,6 +76,8 @@ def post(
         max_chars=settings.max_comment_chars,
         named_consent=named_consent,
         idempotency_key=idempotency_key,
+        language_check=language_check,
+        prepared=prepared,
     )
     # A retried form brings its file again: the first request attached it already.
     if upload is not None and not posted.replayed:

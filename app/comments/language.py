@@ -1,4 +1,4 @@
-"""Guessing the language a comment is written in, as a hint to its author."""
+"""Guessing the language a comment is written in: a hint while typing, a question on posting."""
 
 from __future__ import annotations
 
@@ -25,3 +25,30 @@ def detect_language(text: str) -> str | None:
         return None
     language = _detector().detect_language_of(text)
     return _CODES.get(language) if language is not None else None
+
+
+# How sure the detector must be before a post is held back to ask its author: a text
+# mixing languages (a bilingual reply, quotes) stays well below and is stored as chosen.
+CONFIDENT = 0.9
+# The start of a text says its language well enough, and the detector's time grows with it.
+SAMPLE_CHARS = 5000
+
+
+def confident_language(text: str) -> str | None:
+    """The text's language when the detector is nearly sure of it, else None.
+
+    Pure computation, no database: call it before a unit of work takes any lock.
+    """
+    sample = text[:SAMPLE_CHARS]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return None
+    values = _detector().compute_language_confidence_values(sample)
+    if not values or values[0].value < CONFIDENT:
+        return None
+    return _CODES.get(values[0].language)
+
+
+def warm_up() -> None:
+    """Load the detector's models now (a second or two, holding the interpreter), at a
+    worker's start rather than in the middle of its first post."""
+    _detector().compute_language_confidence_values("warming up the language models")

@@ -8,7 +8,8 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from app.models import Attachment, Comment, CommentTranslation, User
-from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PUBLISHED
+from app.models.comments import KIND_COMMENT, KIND_QUESTION
+from app.policy import Purpose, for_purpose
 
 _Parent = aliased(Comment)
 _ParentAuthor = aliased(User)
@@ -33,6 +34,7 @@ def comment_rows() -> Select:  # type: ignore[type-arg]
             Comment.status,
             Comment.moderated_at,
             Comment.moderation_reason,
+            Comment.hidden_by_flags,
             Comment.pinned,
             Comment.named_consent,
             User.display_name.label("author_name"),
@@ -90,7 +92,7 @@ def attachments_of() -> Select:  # type: ignore[type-arg]
 
 
 def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
-    """Every question of a space with the texts it has, for the page's contents list.
+    """Every question of a space the reader may see, with its texts, for the contents list.
 
     Unordered: sort by `path` in Python. Ordered in SQL, SQLite walks the whole space in
     path order to find the few questions instead of taking them from their index.
@@ -111,20 +113,31 @@ def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
 
 
 def comment_count(space_id: int) -> Select:  # type: ignore[type-arg]
-    # Published only: the public count must not reveal what waits in the queue.
-    return select(func.count(Comment.id)).where(
-        Comment.space_id == space_id,
-        Comment.kind == KIND_COMMENT,
-        Comment.status == STATUS_PUBLISHED,
+    # Published only, whoever reads: the public count must not reveal the queue.
+    return for_purpose(
+        select(func.count(Comment.id)).where(
+            Comment.space_id == space_id, Comment.kind == KIND_COMMENT
+        ),
+        Purpose.PUBLISHED,
     )
 
 
 def next_question_number(space_id: int) -> Select:  # type: ignore[type-arg]
-    return select(func.coalesce(func.max(Comment.number), 0) + 1).where(
-        Comment.space_id == space_id, Comment.kind == KIND_QUESTION
+    # Hidden questions keep their numbers too.
+    return for_purpose(
+        select(func.coalesce(func.max(Comment.number), 0) + 1).where(
+            Comment.space_id == space_id, Comment.kind == KIND_QUESTION
+        ),
+        Purpose.THREAD_SHAPE,
     )
 
 
 def locked_paths(space_id: int) -> Select:  # type: ignore[type-arg]
-    """Paths of the locked threads of a space (few), to mark their replies locked."""
-    return select(Comment.path).where(Comment.space_id == space_id, Comment.locked.is_(True))
+    """Paths of the locked threads of a space (few), to mark their replies locked.
+
+    Every locked thread, seen or not: a hidden root still locks the replies below it.
+    """
+    return for_purpose(
+        select(Comment.path).where(Comment.space_id == space_id, Comment.locked.is_(True)),
+        Purpose.THREAD_SHAPE,
+    )

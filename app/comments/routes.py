@@ -9,14 +9,26 @@ from fastapi.responses import Response
 
 from app import policy, ratelimit
 from app.comments import contributions, idempotency, service
+from app.comments.language import confident_language as detect_confident
 from app.comments.language import detect_language
-from app.db import discard_changes
+from app.db import discard_changes, writing
 from app.errors import Forbidden, FormErrors, Stale
 from app.i18n import LOCALES
+from app.models import Comment
 from app.spaces import service as spaces
 from app.spaces.routes import MAX_SHOWN_DEPTH
-from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.deps import (
+    DbDep,
+    LangDep,
+    LimiterDep,
+    NowDep,
+    RenderDep,
+    SettingsDep,
+    ViewerDep,
+    writes_in_blocks,
+)
 from app.web.htmx import is_htmx, redirect
+from app.web.ids import RowId
 
 router = APIRouter()
 
@@ -42,7 +54,7 @@ def _card(
     render: RenderDep,
     db: DbDep,
     viewer: ViewerDep,
-    comment_id: int,
+    comment_id: RowId,
     lang: str,
     space_view: spaces.SpaceView,
     *,
@@ -70,6 +82,7 @@ def _card(
 
 
 @router.post("/{lang}/spaces/{slug}/comments", name="post_comment")
+@writes_in_blocks
 def post_comment(
     request: Request,
     lang: LangDep,
@@ -82,58 +95,89 @@ def post_comment(
     limiter: LimiterDep,
     body: Annotated[str, Form()] = "",
     comment_lang: Annotated[str, Form(alias="lang")] = "",
-    parent_id: Annotated[int | None, Form()] = None,
+    parent_id: Annotated[RowId | None, Form()] = None,
     named_consent: Annotated[bool, Form()] = False,
     as_question: Annotated[bool, Form()] = False,
     attachment: Annotated[UploadFile | None, File()] = None,
     idempotency_key: Annotated[str | None, Form()] = None,
+    lang_default: Annotated[str, Form()] = "",
+    lang_answer: Annotated[str, Form()] = "",
 ) -> Response:
+    # The author's answer to "which language is this?" settles it; otherwise a language
+    # left as the form offered it is checked against the detector's guess.
+    chosen_lang = lang_answer or comment_lang or lang
+    left_default = not lang_answer and chosen_lang == (lang_default or lang)
+    language_check = service.LanguageCheck(
+        detected=detect_confident(body) if left_default else None, left_default=left_default
+    )
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     if not viewer.signed_in:
         raise Forbidden("sign-in")
     parent = service.get_comment(db, viewer, parent_id) if parent_id is not None else None
     form = {
         "body": body,
-        "lang": comment_lang or lang,
+        "lang": chosen_lang,
+        "lang_default": lang_default or lang,
         "parent_id": parent_id,
         "named_consent": named_consent,
         "as_question": as_question,
     }
+    # Lock-free work first (cleaning and rendering the text, reading the file): SQLite's
+    # write lock is then held only for the writes, which queue rather than fail.
+    prepared = service.prepare_text(body, max_chars=settings.max_comment_chars)
+    upload = _read_upload(attachment, settings.max_upload_bytes)
     try:
-        key = idempotency.clean_key(idempotency_key)
-        # A retry of a post already made is not a new post: it does not count again.
-        if (
-            viewer.user is not None
-            and not viewer.moderates(space_view.space.id)
-            and idempotency.find(db, viewer.user.id, key) is None
-        ):
-            rule = ratelimit.posts_rule(viewer.user.created_at, now)
-            limiter.check(rule, str(viewer.user.id), db=db)
-        if as_question and parent_id is None:
-            comment = service.ask_question(
-                db,
-                viewer,
-                space_view.space,
-                text=body,
-                lang=comment_lang or lang,
-                now=now,
-                max_chars=settings.max_comment_chars,
-                idempotency_key=key,
-            )
-        else:
-            comment = contributions.post(
-                db,
-                viewer,
-                space_view.space,
-                body=body,
-                lang=comment_lang or lang,
-                parent_id=parent_id,
-                upload=_read_upload(attachment, settings.max_upload_bytes),
-                settings=settings,
-                now=now,
-                named_consent=named_consent,
-                idempotency_key=key,
-            )
+        with writing(db):
+            key = idempotency.clean_key(idempotency_key)
+            # A retry of a post already made is not a new post: it does not count again.
+            if (
+                viewer.user is not None
+                and not viewer.moderates(space_view.space.id)
+                and idempotency.find(db, viewer.user.id, key) is None
+            ):
+                rule = ratelimit.posts_rule(viewer.user.created_at, now)
+                limiter.check(rule, str(viewer.user.id), db=db)
+            if as_question and parent_id is None:
+                comment = service.ask_question(
+                    db,
+                    viewer,
+                    space_view.space,
+                    text=body,
+                    lang=chosen_lang,
+                    now=now,
+                    max_chars=settings.max_comment_chars,
+                    idempotency_key=key,
+                )
+            else:
+                comment = contributions.post(
+                    db,
+                    viewer,
+                    space_view.space,
+                    body=body,
+                    lang=chosen_lang,
+                    parent_id=parent_id,
+                    upload=upload,
+                    settings=settings,
+                    now=now,
+                    named_consent=named_consent,
+                    idempotency_key=key,
+                    language_check=language_check,
+                    prepared=prepared,
+                )
+    except service.AskLanguage as question:
+        discard_changes(db)
+        return _language_question(
+            request,
+            render,
+            db,
+            viewer,
+            lang,
+            space_view,
+            form,
+            parent,
+            question,
+            file_dropped=bool(attachment and attachment.filename),
+        )
     except (FormErrors, ratelimit.TooMany) as exc:
         discard_changes(db)
         limited = isinstance(exc, ratelimit.TooMany)
@@ -176,11 +220,50 @@ def post_comment(
     return redirect(request, f"/{lang}/comments/{thread}?posted={comment.id}#c-{comment.id}")
 
 
+def _language_question(
+    request: Request,
+    render: RenderDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    lang: str,
+    space_view: spaces.SpaceView,
+    form: dict[str, Any],
+    parent: Comment | None,
+    question: service.AskLanguage,
+    *,
+    file_dropped: bool,
+) -> Response:
+    """Ask which language the text is in, keeping everything typed; nothing was stored.
+
+    Under htmx only the question is swapped into the form, which keeps its text and its
+    chosen file; without script the whole form comes back with the question in it.
+    """
+    form_id = f"rf-{parent.id}" if parent is not None else "post-form"
+    asked = {"detected": question.detected, "chosen": question.chosen}
+    if is_htmx(request):
+        return render(
+            request,
+            "comments/_lang_question.html",
+            {"form_id": form_id, "question": asked},
+            headers={"HX-Retarget": f"#{form_id}-question", "HX-Reswap": "innerHTML"},
+        )
+    context: dict[str, Any] = {
+        "space_view": space_view,
+        "form": form,
+        "errors": {},
+        "parent": parent,
+        "question": asked | {"file_dropped": file_dropped},
+    }
+    if parent is not None:
+        context["parent_view"] = spaces.comment_alone(db, viewer, parent.id, space_view, lang=lang)
+    return render(request, "comments/compose.html", context)
+
+
 @router.get("/{lang}/comments/{comment_id}", name="comment")
 def comment_page(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -188,7 +271,7 @@ def comment_page(
     render: RenderDep,
     v: str | None = None,
     after: str | None = None,
-    posted: int | None = None,
+    posted: RowId | None = None,
 ) -> Response:
     """A comment with the replies below it; under htmx, just the card (or the next chunk)."""
     comment = service.get_comment(db, viewer, comment_id)
@@ -233,7 +316,7 @@ def comment_page(
 def reply_form(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -246,6 +329,8 @@ def reply_form(
         "parent": parent,
         "errors": {},
         "form": {"body": "", "lang": lang, "parent_id": parent.id},
+        # The form is offered only to those who may reply in this thread; others are told why.
+        "thread_locked": service.thread_is_locked(db, parent),
     }
     if is_htmx(request):
         return render(request, "comments/_form.html", context)
@@ -257,7 +342,7 @@ def reply_form(
 def edit(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -315,7 +400,7 @@ def edit(
 def translate(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -371,7 +456,7 @@ def translate(
 def history(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from app import markup, policy
 from app.comments import idempotency, queries, threading
 from app.comments.views import CommentView, ViewContext, build_views
+from app.db import claim_version, hold_row
 from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import gettext, language_name
 from app.markup import render_markdown
 from app.models import Comment, CommentRevision, CommentTranslation, Space
 from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
 from app.notifications import outbox
-from app.policy import Viewer
+from app.policy import Purpose, Viewer
 
 # C0 controls other than tab and line feed, DEL and C1 controls: invisible, never meant.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -76,24 +77,76 @@ def _check_can_post(viewer: Viewer, space: Space, now: datetime) -> None:
 
 def thread_is_locked(db: Session, comment: Comment) -> bool:
     """Whether this comment or any comment above it was locked by a moderator."""
-    return (
-        db.scalar(
-            select(Comment.id).where(
-                Comment.space_id == comment.space_id,
-                Comment.path.in_(threading.ancestor_paths(comment.path)),
-                Comment.locked.is_(True),
-            )
-        )
-        is not None
+    # Every ancestor, seen or not: a hidden root still locks its thread.
+    query = select(Comment.id).where(
+        Comment.space_id == comment.space_id,
+        Comment.path.in_(threading.ancestor_paths(comment.path)),
+        Comment.locked.is_(True),
     )
+    return db.scalar(policy.for_purpose(query, Purpose.THREAD_SHAPE)) is not None
 
 
 def get_comment(db: Session, viewer: Viewer, comment_id: int) -> Comment:
-    query = policy.visible_comments(select(Comment).where(Comment.id == comment_id), viewer)
-    comment = db.scalar(query)
+    # The read gate leaves out what this unit of work's reader may not see.
+    comment = db.scalar(select(Comment).where(Comment.id == comment_id))
     if comment is None:
         raise NotFound
     return comment
+
+
+@dataclass(frozen=True)
+class LanguageCheck:
+    """What a posting form says about its text's language, so its author can be asked."""
+
+    detected: str | None  # language.confident_language(body), computed before any lock
+    left_default: bool  # the author did not change the language the form offered
+
+
+class AskLanguage(Exception):
+    """Nothing stored: the text looks like another of the space's languages than chosen."""
+
+    def __init__(self, detected: str, chosen: str) -> None:
+        super().__init__(f"{chosen} chosen, {detected} detected")
+        self.detected = detected
+        self.chosen = chosen
+
+
+def _ask_about_language(space: Space, lang: str, check: LanguageCheck | None) -> None:
+    """Ask before storing when the author left the default and the detector disagrees.
+
+    A language the author picked is theirs to pick: never questioned.
+    """
+    if check is None or not check.left_default or check.detected is None:
+        return
+    if check.detected != lang and check.detected in space.language_list:
+        raise AskLanguage(check.detected, lang)
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A body cleaned and rendered before the unit of work writes (see `prepare_text`)."""
+
+    text: str
+    html: str
+
+
+def prepare_text(body: str, *, max_chars: int) -> PreparedText | None:
+    """Clean and render a body ahead of time: Markdown and sanitising need no lock.
+
+    None when the body is refused: the refusal comes in its turn, after the checks that
+    come first (signed in, space open).
+    """
+    try:
+        text = clean_body(body, max_chars=max_chars)
+    except FormErrors:
+        return None
+    return PreparedText(text, render_markdown(text))
+
+
+def _rendered(text: str, prepared: PreparedText | None) -> str:
+    if prepared is not None and prepared.text == text:
+        return prepared.html
+    return render_markdown(text)
 
 
 @dataclass(frozen=True)
@@ -132,6 +185,8 @@ def submit_comment(
     max_chars: int,
     named_consent: bool = False,
     idempotency_key: str | None = None,
+    language_check: LanguageCheck | None = None,
+    prepared: PreparedText | None = None,
 ) -> Posted:
     """Post a comment or reply; with a key already used by this author, the earlier one."""
     _check_can_post(viewer, space, now)
@@ -158,6 +213,8 @@ def submit_comment(
             raise FormErrors({"body": gettext("This thread is too deep to reply further here.")})
         if not policy.can_reply(viewer, space, now, thread_locked=thread_is_locked(db, parent)):
             raise FormErrors({"body": gettext("This thread is locked: it takes no new replies.")})
+    # Last of the checks: a question is asked only about a post that could be stored.
+    _ask_about_language(space, lang, language_check)
     comment = Comment(
         space_id=space.id,
         author_id=viewer.user.id,
@@ -165,7 +222,7 @@ def submit_comment(
         kind=KIND_COMMENT,
         lang=lang,
         body_md=text,
-        body_html=render_markdown(text),
+        body_html=_rendered(text, prepared),
         created_at=now,
         # Set below, once the id is known. Unique meanwhile: on PostgreSQL, posts racing in
         # one space with the same placeholder would each wait for the other to commit.
@@ -288,14 +345,7 @@ def edit_comment(
     if not policy.can_edit(viewer, comment, space, now):
         raise Forbidden(gettext("You can only edit your own comments while the space is open."))
     if base_version is not None and base_version != comment.version:
-        raise Stale(
-            {
-                "body": gettext(
-                    "This comment was changed elsewhere after you opened it. The current text "
-                    "is shown above; your text is kept below: merge them and save again."
-                )
-            }
-        )
+        raise _stale_comment()
     text = clean_body(body, max_chars=max_chars)
     _check_lang(space, lang)
     if lang != comment.lang:
@@ -304,8 +354,19 @@ def edit_comment(
             raise FormErrors(
                 {"lang": gettext("This comment already has a translation in that language.")}
             )
-    if text == comment.body_md and lang == comment.lang:
-        return comment
+    # The version read above came from a plain SELECT: only the conditional UPDATE says
+    # whether this save still starts from it. A form that named no version is re-applied
+    # on the text that won, so that text still goes to the history.
+    for _attempt in range(3):
+        if text == comment.body_md and lang == comment.lang:
+            return comment
+        if claim_version(db, comment, comment.version):
+            break
+        db.refresh(comment)
+        if base_version is not None:
+            raise _stale_comment()
+    else:
+        raise _stale_comment()
     assert viewer.user is not None
     _keep_revision(
         db,
@@ -321,9 +382,19 @@ def edit_comment(
     comment.body_html = render_markdown(text)
     comment.lang = lang
     comment.edited_at = now
-    comment.version += 1
     db.flush()
     return comment
+
+
+def _stale_comment() -> Stale:
+    return Stale(
+        {
+            "body": gettext(
+                "This comment was changed elsewhere after you opened it. The current text "
+                "is shown above; your text is kept below: merge them and save again."
+            )
+        }
+    )
 
 
 def save_translation(
@@ -347,7 +418,11 @@ def save_translation(
     if lang == comment.lang:
         raise FormErrors({"lang": gettext("Choose a language other than the original's.")})
     assert viewer.user is not None
-    existing = db.get(CommentTranslation, (comment.id, lang))
+    # Translations carry no version: saves of one apply in turn, each on the text the last
+    # one left (read again after the lock), so every replaced text reaches the history.
+    # The lock is the comment's row, which also covers two first translations at once.
+    hold_row(db, comment)
+    existing = db.get(CommentTranslation, (comment.id, lang), populate_existing=True)
     if existing is None:
         existing = CommentTranslation(
             comment_id=comment.id,
@@ -422,8 +497,7 @@ def comment_view(
     wanted_lang: str | None = None,
 ) -> CommentView:
     """One comment drawn exactly as on its space page (used by fragments and permalinks)."""
-    query = policy.visible_comments(queries.comment_rows().where(Comment.id == comment_id), viewer)
-    rows = db.execute(query).all()
+    rows = db.execute(queries.comment_rows().where(Comment.id == comment_id)).all()
     if not rows:
         raise NotFound
     ids = [comment_id]

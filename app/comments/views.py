@@ -47,6 +47,7 @@ class CommentView:
     placeholder: bool = False  # hidden from this viewer: drawn as "removed" only
     moderated_at: datetime | None = None
     moderation_reason: str = ""
+    hidden_by_flags: bool = False  # hidden by reports, awaiting a moderator's review
     pinned: bool = False
     thread_locked: bool = False
     attachments: list[AttachmentView] = field(default_factory=list)
@@ -172,6 +173,7 @@ def build_views(
                 placeholder=placeholder,
                 moderated_at=row.moderated_at,
                 moderation_reason="" if placeholder else row.moderation_reason,
+                hidden_by_flags=status == STATUS_HIDDEN and row.hidden_by_flags,
                 pinned=row.pinned,
                 thread_locked=bool(locked) and any(path.startswith(p) for p in locked),
                 attachments=[] if placeholder else files.get(row.id, []),

@@ -18,6 +18,7 @@ from app.errors import Forbidden, FormErrors
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import is_htmx, redirect
+from app.web.ids import RowId
 
 router = APIRouter()
 
@@ -26,15 +27,15 @@ class ActionForm(BaseModel):
     op: str = ""
     label: str = ""
     objective: str = ""
-    tag_id: int | None = None
+    tag_id: RowId | None = None
     state: str = ""
     reason: str = ""
     lang: str = ""
     passage: str = ""
     start: int | None = None
-    excerpt_id: int | None = None
+    excerpt_id: RowId | None = None
     section: str = ""
-    assignment_id: int | None = None
+    assignment_id: RowId | None = None
 
 
 def _panel(
@@ -42,7 +43,7 @@ def _panel(
     render: RenderDep,
     db: DbDep,
     viewer: ViewerDep,
-    comment_id: int,
+    comment_id: RowId,
     lang: str,
     now: datetime,
     *,
@@ -72,7 +73,7 @@ def _panel(
 def curate_page(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -85,7 +86,7 @@ def curate_page(
 def curate(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,

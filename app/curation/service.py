@@ -22,6 +22,7 @@ from app.markup import plain_text
 from app.models import Assignment, Comment, CommentTag, CommentTranslation, Curation, Excerpt, Tag
 from app.models.curation import EDITORIAL_STATES, FREE_TAGS
 from app.policy import Viewer
+from app.text import clean_line, line_problem
 
 MAX_TAG = 60
 MAX_REASON = 1000
@@ -78,7 +79,9 @@ def add_tag(
             raise FormErrors({"objective": gettext("Choose an objective from 1 to 23.")})
         tag = _tag(db, comment.space_id, gcm.TAXONOMY, str(number), gcm.label(number, "en"))
     else:
-        text = " ".join(label.split())
+        if (problem := line_problem(label)) is not None:
+            raise FormErrors({"label": problem})
+        text = clean_line(label)
         if not text:
             raise FormErrors({"label": gettext("Write a tag, or choose an objective.")})
         if len(text) > MAX_TAG:

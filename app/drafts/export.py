@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app import i18n
+from app import i18n, policy
 from app.documents.docx import DocumentMetadata, to_docx
 from app.documents.markdown import MarkdownDocument, Source, Strong
 from app.drafts import document, service
@@ -76,7 +76,10 @@ def build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -
 def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
     spec = service.template_of(draft)
     space: Space = space_view.space
-    sources = service.sources(db, draft, space, space_view.moderator_ids)
+    # A note leaves the site: its footnotes point at published words only.
+    sources = service.sources(
+        db, draft, space, space_view.moderator_ids, purpose=policy.Purpose.PUBLISHED
+    )
     content = Content.of(draft.content)
     notes: dict[str, Source] = {}
     for text in content.sections.values():

@@ -22,6 +22,7 @@ from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.downloads import download
 from app.web.htmx import redirect
+from app.web.ids import RowId
 
 router = APIRouter()
 
@@ -132,7 +133,7 @@ def _editor(
 def edit(
     request: Request,
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -155,7 +156,7 @@ class DraftForm(BaseModel):
 def save(
     request: Request,
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -199,7 +200,7 @@ def save(
 def change_state(
     request: Request,
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -222,7 +223,7 @@ def change_state(
 def history(
     request: Request,
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -243,7 +244,7 @@ def history(
 def words(
     request: Request,
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     render: RenderDep,
@@ -260,7 +261,7 @@ def words(
 @router.get("/{lang}/drafts/{draft_id}/export.{fmt}", name="draft_export")
 def export(
     lang: LangDep,
-    draft_id: int,
+    draft_id: RowId,
     fmt: str,
     db: DbDep,
     viewer: ViewerDep,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.curation.service import fingerprint, source_text
+from app.db import claim_version
 from app.drafts import document
 from app.drafts.catalogue import TemplateSpec, templates
 from app.drafts.document import Citation, Content
@@ -24,6 +25,7 @@ from app.markup import plain_text
 from app.models import Assignment, Comment, DraftRevision, Excerpt, NoteDraft, Space, User
 from app.models.comments import STATUS_PUBLISHED
 from app.policy import Viewer
+from app.text import clean_line, line_problem
 
 MAX_TITLE = 200
 MAX_SECTION = 100_000
@@ -71,17 +73,18 @@ def _prefill(db: Session, space: Space, spec: TemplateSpec) -> dict[str, str]:
     sections: dict[str, str] = {}
     for section in spec.sections:
         lines: list[str] = []
-        rows = db.execute(
+        # Published only, whoever drafts: a note's quotes leave the site.
+        query = (
             select(Assignment, Comment, Excerpt)
             .join(Comment, Comment.id == Assignment.comment_id)
             .outerjoin(Excerpt, Excerpt.id == Assignment.excerpt_id)
             .where(
                 Assignment.space_id == space.id,
                 Assignment.section == spec.section_key(section.key),
-                Comment.status == STATUS_PUBLISHED,
             )
             .order_by(Comment.path, Assignment.id)
-        ).all()
+        )
+        rows = db.execute(policy.for_purpose(query, policy.Purpose.PUBLISHED)).all()
         for _assignment, comment, excerpt in rows:
             if excerpt is not None:
                 lines.append(f"- “{_quote(excerpt.text)}” [e:{excerpt.id}]")
@@ -92,7 +95,9 @@ def _prefill(db: Session, space: Space, spec: TemplateSpec) -> dict[str, str]:
 
 
 def _clean_title(raw: str) -> str:
-    title = " ".join(raw.split())
+    if (problem := line_problem(raw)) is not None:
+        raise FormErrors({"title": problem})
+    title = clean_line(raw)
     if not title:
         raise FormErrors({"title": gettext("Give the draft a title.")})
     if len(title) > MAX_TITLE:
@@ -143,7 +148,7 @@ def create_draft(
         raise FormErrors(errors)
     assert spec is not None
     content = Content(_prefill(db, space, spec), {})
-    _remember_sources(db, content)
+    _remember_sources(db, content, space.id)
     draft = NoteDraft(
         space_id=space.id,
         template=spec.key,
@@ -218,23 +223,35 @@ def save(
     for key, text in mine.items():
         if len(text) > MAX_SECTION:
             raise FormErrors({f"section_{key}": gettext("This section is too long.")})
-    current = Content.of(draft.content)
-    if base_version != draft.version:
-        base_revision = _revision(db, draft, base_version)
-        if base_revision is None:
-            raise FormErrors({"version": gettext("This draft changed; reload it to continue.")})
-        base = Content.of(base_revision.content).sections
-        outcome = merge(base, current.sections, mine)
-        if isinstance(outcome, Conflict):
-            outcome.current_version = draft.version
-            outcome.title = clean_title
-            raise outcome
-        mine = outcome
-    updated = Content(mine, current.cited)
-    _remember_sources(db, updated)
-    draft.title = clean_title
+    # The draft was read by a plain SELECT: a save that lands between that read and this
+    # one's UPDATE makes the conditional UPDATE match nothing, and the merge runs again
+    # against what that save wrote (never a second revision with the same number).
+    for _attempt in range(5):
+        current = Content.of(draft.content)
+        kept, title_kept = mine, clean_title
+        if base_version != draft.version:
+            base_revision = _revision(db, draft, base_version)
+            if base_revision is None:
+                raise FormErrors({"version": gettext("This draft changed; reload it to continue.")})
+            base = Content.of(base_revision.content).sections
+            outcome = merge(base, current.sections, mine)
+            if isinstance(outcome, Conflict):
+                outcome.current_version = draft.version
+                outcome.title = clean_title
+                raise outcome
+            kept = outcome
+            # A title this save left as it was keeps the one someone else gave meanwhile.
+            if clean_title == base_revision.title:
+                title_kept = draft.title
+        if claim_version(db, draft, draft.version):
+            break
+        db.refresh(draft)
+    else:
+        raise FormErrors({"version": gettext("This draft changed; reload it to continue.")})
+    updated = Content(kept, current.cited)
+    _remember_sources(db, updated, draft.space_id)
+    draft.title = title_kept
     draft.content = updated.to_json()
-    draft.version += 1
     draft.updated_by_id = viewer.user_id or draft.updated_by_id
     draft.updated_at = now
     db.flush()
@@ -246,10 +263,17 @@ def change_state(
     db: Session, viewer: Viewer, draft: NoteDraft, *, to: str, note: str, now: datetime
 ) -> None:
     _require_moderator(viewer, draft.space_id)
-    if to not in TRANSITIONS.get(draft.state, ()):
-        raise FormErrors({"state": gettext("This draft cannot move to that state now.")})
+    # Checked again on the row as it is when the conditional UPDATE wins: two moderators
+    # approving at once make one transition, not two revisions with the same number.
+    for _attempt in range(5):
+        if to not in TRANSITIONS.get(draft.state, ()):
+            raise FormErrors({"state": gettext("This draft cannot move to that state now.")})
+        if claim_version(db, draft, draft.version):
+            break
+        db.refresh(draft)
+    else:
+        raise FormErrors({"state": gettext("This draft changed; reload it to continue.")})
     draft.state = to
-    draft.version += 1
     draft.updated_by_id = viewer.user_id or draft.updated_by_id
     draft.updated_at = now
     db.flush()
@@ -283,35 +307,52 @@ class Source:
     warning: str | None  # "deleted" | "hidden" | "edited" | None
 
 
-def _current_text(db: Session, cite: Citation) -> tuple[Comment | None, Excerpt | None, str]:
+def _current_text(
+    db: Session, cite: Citation, space_id: int, purpose: policy.Purpose
+) -> tuple[Comment | None, Excerpt | None, str]:
+    """What a citation points at, if the reader may read it for `purpose` in this space.
+
+    A note cites its own space only: an id from elsewhere resolves as nothing.
+    """
+    options = {policy.PURPOSE: purpose}
     if cite.kind == "e":
-        excerpt = db.get(Excerpt, cite.id)
-        if excerpt is None:
+        excerpt = db.get(Excerpt, cite.id, execution_options=options)
+        if excerpt is None or excerpt.space_id != space_id:
             return None, None, ""
-        comment = db.get(Comment, excerpt.comment_id)
+        comment = db.get(Comment, excerpt.comment_id, execution_options=options)
         if comment is None:
             return None, excerpt, ""
         try:
             return comment, excerpt, source_text(db, comment, excerpt.lang)
         except FormErrors:
             return comment, excerpt, ""
-    comment = db.get(Comment, cite.id)
-    return comment, None, plain_text(comment.body_html) if comment else ""
+    comment = db.get(Comment, cite.id, execution_options=options)
+    if comment is None or comment.space_id != space_id:
+        return None, None, ""
+    return comment, None, plain_text(comment.body_html)
 
 
-def _remember_sources(db: Session, content: Content) -> None:
+def _remember_sources(db: Session, content: Content, space_id: int) -> None:
     """Fingerprint each newly cited source, so a later edit of it can be noticed."""
     for text in content.sections.values():
         for cite in document.citations(text):
             if cite.key not in content.cited:
-                _comment, excerpt, current = _current_text(db, cite)
+                _comment, excerpt, current = _current_text(db, cite, space_id, policy.Purpose.READ)
                 content.cited[cite.key] = excerpt.source_hash if excerpt else fingerprint(current)
 
 
 def sources(
-    db: Session, draft: NoteDraft, space: Space, moderator_ids: frozenset[int]
+    db: Session,
+    draft: NoteDraft,
+    space: Space,
+    moderator_ids: frozenset[int],
+    purpose: policy.Purpose = policy.Purpose.READ,
 ) -> dict[str, Source]:
-    """Every citation of the draft, resolved, with what changed since it was cited."""
+    """Every citation of the draft, resolved, with what changed since it was cited.
+
+    The editor reads them as its reader (a hidden source is flagged); an export passes
+    `PUBLISHED`: a hidden source is then no longer available.
+    """
     content = Content.of(draft.content)
     chatham = template_of(draft).chatham_house
     found: dict[str, Source] = {}
@@ -319,7 +360,7 @@ def sources(
         for cite in document.citations(text):
             if cite.key in found:
                 continue
-            comment, excerpt, current = _current_text(db, cite)
+            comment, excerpt, current = _current_text(db, cite, space.id, purpose)
             if comment is None or (cite.kind == "e" and excerpt is None):
                 found[cite.key] = Source(cite.key, None, None, None, "", "", "deleted")
                 continue

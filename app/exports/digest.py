@@ -1,9 +1,9 @@
 """A space's digest: every published comment, grouped by question, threaded, for moderators.
 
-`build_digest` reads what the viewer may see (through `policy.visible_comments`, then
-published comments only: an export leaves the site) into plain data that outlives the
-session; `to_markdown`, `to_docx`, `to_csv` and `to_json` render it. Authors are named
-only as `policy.named_in_export` allows; everyone else is "a participant".
+`build_digest` reads published comments only, whoever asks (the read gate's `PUBLISHED`
+purpose: an export leaves the site), into plain data that outlives the session;
+`to_markdown`, `to_docx`, `to_csv` and `to_json` render it. Authors are named only as
+`policy.named_in_export` allows; everyone else is "a participant".
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from app.documents.markdown import Emph, Inline, MarkdownDocument, Ref, Source, 
 from app.errors import NotFound
 from app.i18n import gettext
 from app.models import Comment, CommentTag, CommentTranslation, Curation, Space, Tag, User
-from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PUBLISHED
-from app.policy import Viewer
+from app.models.comments import KIND_COMMENT, KIND_QUESTION
+from app.policy import Purpose, Viewer
 from app.spaces import queries as space_queries
 from app.spaces.service import pick_text
 
@@ -206,7 +206,7 @@ def _rows(space_id: int, within: str | None) -> Select:  # type: ignore[type-arg
             User.display_name.label("author_name"),
         )
         .join(User, User.id == Comment.author_id)
-        .where(Comment.space_id == space_id, Comment.status == STATUS_PUBLISHED)
+        .where(Comment.space_id == space_id)
         .order_by(Comment.path)
     )
     if within:
@@ -214,26 +214,23 @@ def _rows(space_id: int, within: str | None) -> Select:  # type: ignore[type-arg
     return query
 
 
-def _ids(viewer: Viewer, space_id: int, within: str | None) -> Select:  # type: ignore[type-arg]
-    query = select(Comment.id).where(
-        Comment.space_id == space_id, Comment.status == STATUS_PUBLISHED
-    )
+def _ids(space_id: int, within: str | None) -> Select:  # type: ignore[type-arg]
+    query = select(Comment.id).where(Comment.space_id == space_id)
     if within:
         query = query.where(Comment.path >= within, Comment.path < within + _PATH_END)
-    return policy.visible_comments(query, viewer)
+    return query
 
 
-def _question_path(db: Session, viewer: Viewer, space: Space, question_id: int) -> str:
-    query = policy.visible_comments(
-        select(Comment.path).where(
-            Comment.id == question_id,
-            Comment.space_id == space.id,
-            Comment.kind == KIND_QUESTION,
-            Comment.status == STATUS_PUBLISHED,
-        ),
-        viewer,
+def _published(query: Select) -> Select:  # type: ignore[type-arg]
+    """Every statement of a digest, subqueries included: it leaves the site."""
+    return policy.for_purpose(query, Purpose.PUBLISHED)  # type: ignore[no-any-return]
+
+
+def _question_path(db: Session, space: Space, question_id: int) -> str:
+    query = select(Comment.path).where(
+        Comment.id == question_id, Comment.space_id == space.id, Comment.kind == KIND_QUESTION
     )
-    path = db.scalar(query)
+    path = db.scalar(_published(query))
     if path is None:
         raise NotFound
     return path
@@ -249,29 +246,40 @@ def build_digest(
     base_url: str = "",
     now: datetime | None = None,
 ) -> Digest:
-    """What `viewer` may export of `space` (or of one question's thread), as plain data."""
-    within = _question_path(db, viewer, space, question_id) if question_id is not None else None
-    rows = db.execute(policy.visible_comments(_rows(space.id, within), viewer)).all()
-    ids = _ids(viewer, space.id, within)
+    """What may be exported of `space` (or of one question's thread), as plain data.
+
+    Published only, for any `viewer` (the routes let only moderators ask).
+    """
+    within = _question_path(db, space, question_id) if question_id is not None else None
+    rows = db.execute(_published(_rows(space.id, within))).all()
+    ids = _ids(space.id, within)
     translations: dict[int, list[Translation]] = defaultdict(list)
     for t in db.execute(
-        select(CommentTranslation.comment_id, CommentTranslation.lang, CommentTranslation.body_md)
-        .where(CommentTranslation.comment_id.in_(ids))
-        .order_by(CommentTranslation.comment_id, CommentTranslation.lang)
+        _published(
+            select(
+                CommentTranslation.comment_id, CommentTranslation.lang, CommentTranslation.body_md
+            )
+            .where(CommentTranslation.comment_id.in_(ids))
+            .order_by(CommentTranslation.comment_id, CommentTranslation.lang)
+        )
     ):
         translations[t.comment_id].append(Translation(t.lang, t.body_md))
     tags: dict[int, list[Tagging]] = defaultdict(list)
     for t in db.execute(
-        select(CommentTag.comment_id, Tag.taxonomy, Tag.code, Tag.label)
-        .join(Tag, Tag.id == CommentTag.tag_id)
-        .where(CommentTag.comment_id.in_(ids))
-        .order_by(CommentTag.comment_id, Tag.taxonomy, Tag.label)
+        _published(
+            select(CommentTag.comment_id, Tag.taxonomy, Tag.code, Tag.label)
+            .join(Tag, Tag.id == CommentTag.tag_id)
+            .where(CommentTag.comment_id.in_(ids))
+            .order_by(CommentTag.comment_id, Tag.taxonomy, Tag.label)
+        )
     ):
         tags[t.comment_id].append(Tagging(t.taxonomy, t.code, t.label))
     states = {
         r.comment_id: r.state
         for r in db.execute(
-            select(Curation.comment_id, Curation.state).where(Curation.comment_id.in_(ids))
+            _published(
+                select(Curation.comment_id, Curation.state).where(Curation.comment_id.in_(ids))
+            )
         )
     }
     moderator_ids = {r.id for r in db.execute(space_queries.moderators_for([space.id]))}

@@ -20,6 +20,7 @@ from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.downloads import download
 from app.web.htmx import is_htmx
+from app.web.ids import RowId
 
 router = APIRouter()
 
@@ -97,7 +98,7 @@ def digestdownload(
     now: NowDep,
     settings: SettingsDep,
     render: RenderDep,
-    question: int | None = None,
+    question: RowId | None = None,
 ) -> Response:
     if fmt not in digests.FORMATS:
         raise NotFound

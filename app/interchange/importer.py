@@ -376,8 +376,8 @@ def _check_space(space: dict[str, Any], out: _Problems) -> list[str]:
     if space["original_lang"] not in space["texts"]:
         out.add(["space", "texts"], gettext("Give the space a title in its original language."))
     for i, name in enumerate(space.get("moderators", [])):
-        if _clean_name(name) is None:
-            out.add(["space", "moderators", i], _bad_name())
+        if (problem := _name_problem(name)) is not None:
+            out.add(["space", "moderators", i], problem)
     return languages
 
 
@@ -388,8 +388,15 @@ def _not_a_space_language(languages: list[str]) -> str:
     )
 
 
-def _bad_name() -> str:
-    return gettext("This name is empty, too long or contains characters that are not allowed.")
+def _name_problem(raw: str) -> str | None:
+    """Why a name cannot be an author's here: the rules registration applies, so a file
+    cannot bring in the "admin", "Modérateur" or "Participant" nobody may sign up as."""
+    name = _clean_name(raw)
+    if name is None:
+        return gettext("This name is empty, too long or contains characters that are not allowed.")
+    if names.is_reserved(name):
+        return gettext("This name is reserved; please choose another.")
+    return None
 
 
 def _tag_keys(tags: list[dict[str, Any]], out: _Problems) -> dict[tuple[str, str], int]:
@@ -479,11 +486,11 @@ def _check_comment(
             out.add([*here, "tags", j], gettext("This tag is given twice."))
         else:
             given.add(index)
-    if _clean_name(c["author"]) is None:
-        out.add([*here, "author"], _bad_name())
+    if (problem := _name_problem(c["author"])) is not None:
+        out.add([*here, "author"], problem)
     for j, revision in enumerate(c.get("revisions", [])):
-        if _clean_name(revision["editor"]) is None:
-            out.add([*here, "revisions", j, "editor"], _bad_name())
+        if (problem := _name_problem(revision["editor"])) is not None:
+            out.add([*here, "revisions", j, "editor"], problem)
 
 
 def semantic_problems(document: dict[str, Any]) -> list[Problem]:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import LANG, Base, PathString, UTCDateTime, utcnow
@@ -57,6 +66,8 @@ class Comment(Base):
     status: Mapped[str] = mapped_column(String(16), default=STATUS_PUBLISHED)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     moderation_reason: Mapped[str] = mapped_column(Text, default="")
+    # Hidden by the flag threshold, not by a moderator: the page says it awaits review.
+    hidden_by_flags: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # On roots: a pinned question leads the page; a locked thread takes no new replies.
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)

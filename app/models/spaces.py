@@ -29,6 +29,10 @@ class Space(Base):
     languages: Mapped[str] = mapped_column(String(64), default="en fr es")
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when a moderator closes the space before its date: the page gives the reason
+    # for as long as the closing date is still that moment.
+    closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_early_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posting_policy: Mapped[str] = mapped_column(String(20), default=POST_MODERATION)
     attribution: Mapped[str] = mapped_column(String(20), default=ATTRIBUTION_NAMED)
@@ -38,6 +42,8 @@ class Space(Base):
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
     # Settings saves name the version they started from: a stale one gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The same for the texts form (titles and introductions), kept apart from the settings.
+    texts_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Bumped by database triggers whenever anything drawn on the space's pages changes
     # (see the migration that made it); cached pages are keyed by it. Never set by hand.
     content_version: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -45,6 +51,18 @@ class Space(Base):
     @property
     def language_list(self) -> list[str]:
         return self.languages.split()
+
+    @property
+    def early_closing_reason(self) -> str:
+        """Why a moderator closed the space early; empty once it was given another closing day.
+
+        Days, not instants: a settings form saved later writes the closing date back as
+        midnight of the same day.
+        """
+        closes, closed = self.closes_at, self.closed_early_at
+        if closes is None or closed is None or closes.date() != closed.date():
+            return ""
+        return self.closed_early_reason
 
 
 class SpaceText(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Ban, Comment, Flag, User
 from app.models.comments import STATUS_HIDDEN, STATUS_PENDING
+from app.policy import Purpose, for_purpose
 
 QUEUE_FILTERS = ("pending", "flagged", "hidden")
 
@@ -80,7 +81,9 @@ def waiting_count(space_ids: Sequence[int] | None) -> Select:  # type: ignore[ty
             Comment.space_id.in_(space_ids)
         )
     waiting = union(pending, flagged).subquery()
-    return select(func.count()).select_from(waiting)
+    # Counted while the reader is being resolved, before the gate knows who reads: the
+    # caller names the spaces this person moderates.
+    return for_purpose(select(func.count()).select_from(waiting), Purpose.QUEUE)
 
 
 def flags_for(comment_id: int) -> Select:  # type: ignore[type-arg]

@@ -21,6 +21,7 @@ from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
+from app.web.ids import RowId
 from app.web.safety import safe_next
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def _moderated_space(
 def report(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -114,7 +115,7 @@ def _comment_tools(
 def moderate_page(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -129,14 +130,14 @@ def moderate_page(
 def moderate(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    question_id: Annotated[int | None, Form()] = None,
+    question_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     comment = comments.get_comment(db, viewer, comment_id)
     try:
@@ -159,7 +160,7 @@ def moderate(
 def ban_author(
     request: Request,
     lang: LangDep,
-    comment_id: int,
+    comment_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -190,7 +191,7 @@ def ban_author(
 def lift_ban(
     request: Request,
     lang: LangDep,
-    ban_id: int,
+    ban_id: RowId,
     db: DbDep,
     viewer: ViewerDep,
     now: NowDep,
@@ -225,7 +226,7 @@ def _queue(
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
-    done: int | None = None,
+    done: RowId | None = None,
 ) -> Response:
     space_id = space_view.space.id
     items = db.execute(queries.queue(space_id, show)).all()
@@ -253,7 +254,7 @@ def queue_page(
     now: NowDep,
     render: RenderDep,
     show: str = "pending",
-    done: int | None = None,
+    done: RowId | None = None,
 ) -> Response:
     space_view = _moderated_space(db, viewer, slug, lang, now)
     show = show if show in queries.QUEUE_FILTERS else "pending"
@@ -271,7 +272,7 @@ def queue_bulk(
     render: RenderDep,
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    ids: Annotated[list[int] | None, Form()] = None,
+    ids: Annotated[list[RowId] | None, Form()] = None,
     show: Annotated[str, Form()] = "pending",
 ) -> Response:
     space_view = _moderated_space(db, viewer, slug, lang, now)

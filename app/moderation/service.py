@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.comments import threading
 from app.comments.service import get_comment
+from app.db import claim_version
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
 from app.models import Ban, Comment, Flag, Space, User, UserSession
@@ -82,6 +83,8 @@ def _set_status(
     comment.status = status
     comment.moderated_at = now
     comment.moderation_reason = reason
+    # Only the system acts without a viewer: a hide by the flag threshold.
+    comment.hidden_by_flags = viewer is None and status == STATUS_HIDDEN
     _log_comment(db, viewer, action, comment, reason, now)
 
 
@@ -283,9 +286,24 @@ def move(
 
 def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: datetime) -> None:
     _require_moderator(viewer, space.id)
-    if not policy.space_is_open(space, now):
+    text = _reason(reason, required=False)
+    # Closing changes the settings (the closing date): it takes the settings' version, so
+    # a settings form opened before cannot put the old date back, and two closings at once
+    # close (and are audited) once.
+    for _attempt in range(5):
+        # A closing that won a moment ago may carry a later `now` than this request's.
+        closed = space.closed_early_at is not None and space.closes_at == space.closed_early_at
+        if closed or not policy.space_is_open(space, now):
+            raise FormErrors({"reason": gettext("This space is not open.")})
+        if claim_version(db, space, space.version):
+            break
+        db.refresh(space)
+    else:
         raise FormErrors({"reason": gettext("This space is not open.")})
     space.closes_at = now
+    # Kept on the space so its page can say why, without reading the audit log.
+    space.closed_early_at = now
+    space.closed_early_reason = text
     audit.record(
         db,
         viewer,
@@ -293,7 +311,7 @@ def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: 
         target_type="space",
         target_id=space.id,
         space_id=space.id,
-        reason=_reason(reason, required=False),
+        reason=text,
         now=now,
     )
     db.flush()

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
+from app import policy
 from app.markup import plain_text
 from app.models import (
     Comment,
@@ -166,6 +167,8 @@ def queue_moderator_digest(db: Session, now: datetime) -> list[OutboxMessage]:
             select(Comment.space_id, func.count(Comment.id))
             .where(Comment.status == STATUS_PENDING)
             .group_by(Comment.space_id)
+            # Counts only, each told to the moderators of its space alone.
+            .execution_options(**{policy.PURPOSE: policy.Purpose.QUEUE})
         )
     }
     flagged: dict[int, int] = {
@@ -175,6 +178,7 @@ def queue_moderator_digest(db: Session, now: datetime) -> list[OutboxMessage]:
             .join(Flag, Flag.comment_id == Comment.id)
             .where(Flag.resolved_at.is_(None))
             .group_by(Comment.space_id)
+            .execution_options(**{policy.PURPOSE: policy.Purpose.QUEUE})
         )
     }
     space_ids = set(pending) | set(flagged)

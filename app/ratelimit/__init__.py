@@ -23,8 +23,9 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import writer_turn
 from app.errors import FormErrors
-from app.i18n import gettext
+from app.i18n import ngettext
 from app.models import RateCounter
 
 
@@ -64,9 +65,10 @@ class TooMany(Exception):
     @property
     def message(self) -> str:
         minutes = max(1, math.ceil(self.retry_after / 60))
-        return gettext(
-            "Too many attempts in a short time. Please wait %(minutes)d minutes and try again.",
-            minutes=minutes,
+        return ngettext(
+            "Too many attempts in a short time. Please wait %(num)d minute and try again.",
+            "Too many attempts in a short time. Please wait %(num)d minutes and try again.",
+            minutes,
         )
 
     @property
@@ -102,11 +104,12 @@ class DatabaseBackend:
         ).returning(RateCounter.count)
         if db is not None:
             return int(db.execute(statement).scalar_one())
-        with self.engine.begin() as connection:
+        # A write of its own: it takes its turn with the app's other writers (SQLite).
+        with writer_turn(self.engine), self.engine.begin() as connection:
             return int(connection.execute(statement).scalar_one())
 
     def prune(self, before: datetime) -> None:
-        with self.engine.begin() as connection:
+        with writer_turn(self.engine), self.engine.begin() as connection:
             connection.execute(
                 RateCounter.__table__.delete().where(RateCounter.window_start < before)
             )

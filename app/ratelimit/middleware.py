@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.db import WriterBusy
+from app.i18n import gettext
 from app.ratelimit import REQUESTS_BATCH, WRITES_PER_IP, Limiter, Rule, TooMany
+from app.web import formcheck
 from app.web.csrf import SAFE_METHODS
-from app.web.errors import too_many
+from app.web.errors import database_error, too_many
 
 # POSTs that change nothing (a language guess, a word count sent while typing): counting
 # them would let one busy room behind a shared address lock itself out.
@@ -40,7 +44,25 @@ class RequestsPerAddressMiddleware:
                 # writer needs this event loop to finish (a blocked loop deadlocks both).
                 await run_in_threadpool(limiter.check, WRITES_PER_IP, address)
         except TooMany as exc:
-            await too_many(Request(scope), exc)(scope, receive, send)
+            if scope["method"] in SAFE_METHODS:
+                await too_many(Request(scope), exc)(scope, receive, send)
+                return
+            # A refused post gives back what was typed (htmx: an alert, the form untouched).
+            body = await Request(scope, receive).body()
+            content_type = formcheck.content_type_of(scope)
+            answer = formcheck.resubmission(
+                scope,
+                429,
+                exc.message,
+                formcheck.fields(content_type, body),
+                exc.headers,
+                title=gettext("Too many requests"),
+            )
+            await answer(scope, receive, send)
+            return
+        except (OperationalError, WriterBusy) as exc:
+            # Outside the app's exception handlers: said here, as they would say it.
+            await database_error(Request(scope), exc)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select
 
 from app.models import Comment, Space, SpaceModerator, SpaceText, User
-from app.models.comments import KIND_COMMENT, STATUS_PUBLISHED
+from app.models.comments import KIND_COMMENT
+from app.policy import Purpose, for_purpose
 
 
 def space_by_slug(slug: str) -> Select:  # type: ignore[type-arg]
@@ -38,12 +39,10 @@ def all_spaces() -> Select:  # type: ignore[type-arg]
 
 
 def comment_counts(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
-    return (
+    # The public counts: published only, whoever reads.
+    return for_purpose(
         select(Comment.space_id, func.count(Comment.id))
-        .where(
-            Comment.space_id.in_(space_ids),
-            Comment.kind == KIND_COMMENT,
-            Comment.status == STATUS_PUBLISHED,
-        )
-        .group_by(Comment.space_id)
+        .where(Comment.space_id.in_(space_ids), Comment.kind == KIND_COMMENT)
+        .group_by(Comment.space_id),
+        Purpose.PUBLISHED,
     )

@@ -18,7 +18,7 @@ from app.comments.service import comment_view
 from app.comments.views import CommentView, ViewContext, build_views
 from app.errors import NotFound
 from app.models import Comment, Space, SpaceText
-from app.policy import Viewer
+from app.policy import Purpose, Viewer
 from app.spaces import queries
 
 
@@ -232,11 +232,13 @@ def _page(
     base_depth: int = 0,
 ) -> SpacePage:
     space = view.space
-    chunk_query = policy.visible_comments(
-        comment_queries.space_chunk(space.id, after, limit + 1, within), viewer, listing=True
+    # A listing: hidden comments stay as placeholders (app/policy.py's read gate).
+    chunk_query = policy.gate(
+        db, comment_queries.space_chunk(space.id, after, limit + 1, within), Purpose.LISTING
     )
     # Plain column rows, no ORM objects: run on the connection, past the ORM's result
-    # machinery (flushed first, as the session would, so pending changes are seen).
+    # machinery and its events, so through the gate by hand (flushed first, as the
+    # session would, so pending changes are seen).
     db.flush()
     conn = db.connection()
     rows = conn.execute(chunk_query).all()
@@ -250,12 +252,16 @@ def _page(
         ui_lang=lang,
         max_shown_depth=min(max_shown_depth, space.max_shown_depth),
         base_depth=base_depth,
-        locked_paths=tuple(conn.scalars(comment_queries.locked_paths(space.id))),
+        locked_paths=tuple(conn.scalars(policy.gate(db, comment_queries.locked_paths(space.id)))),
     )
     comments = build_views(
         rows,
-        conn.execute(comment_queries.translations_of(), {"ids": ids}).all() if ids else [],
-        conn.execute(comment_queries.attachments_of(), {"ids": ids}).all() if ids else [],
+        conn.execute(policy.gate(db, comment_queries.translations_of()), {"ids": ids}).all()
+        if ids
+        else [],
+        conn.execute(policy.gate(db, comment_queries.attachments_of()), {"ids": ids}).all()
+        if ids
+        else [],
         ctx,
         on_page=frozenset(ids),
     )

@@ -79,6 +79,8 @@ def _same_origin(headers: Headers, scope: Scope) -> bool:
     if not source:
         return True  # non-browser clients; the token still has to match
     if source == "null":
+        # An opaque origin (sandboxed frame, data: URL, a "no-referrer" page) could be any
+        # site's; our pages all use policies that send their real origin (security.py).
         return False
     host = headers.get("host", "")
     return urlsplit(source).netloc == host
@@ -143,7 +145,11 @@ class CSRFMiddleware:
             return replay, None
         try:
             # Parsed from the body already read; the client's channel stays the app's.
-            form = await Request(scope, replaying(body, _disconnected)).form()
+            # Parts as large as the whole body may be: BodyLimitMiddleware has bounded it,
+            # and a smaller cap here would read a long text as a missing token (403).
+            form = await Request(scope, replaying(body, _disconnected)).form(
+                max_part_size=max(len(body), 1024 * 1024)
+            )
         except Exception:
             return replay, None
         value = form.get(FIELD)
@@ -166,6 +172,10 @@ def _refuse(scope: Scope) -> ASGIApp:
     if renderer is None:
         return Response(message, status_code=403, media_type="text/plain")
     request = Request(scope)
+    if request.headers.get("hx-request") == "true":
+        from app.web.errors import htmx_alert  # errors imports what imports this module
+
+        return htmx_alert(request, 403, message, title=gettext("Not allowed"))
     return renderer(
         request,
         "errors/error.html",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from app.web.csrf import SAFE_METHODS
 from app.web.templates import Renderer
 
 SESSION_COOKIE = "rt_session"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 # Dependencies that only read request state are `async def`: FastAPI runs a plain `def`
 # dependency in the thread pool, a hop that costs more than the work itself.
@@ -30,8 +31,23 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+# Marks a route whose unit of work reads first and writes only in `app.db.writing` blocks.
+_WRITES_IN_BLOCKS = "__roundtable_writes_in_blocks__"
+
+
+def writes_in_blocks(endpoint: Endpoint) -> Endpoint:
+    """For a busy write route: SQLite's write lock only for its short `writing` block.
+
+    Without it an unsafe request's unit of work takes the lock with its first statement
+    and keeps it while it reads, renders Markdown and draws its answer.
+    """
+    setattr(endpoint, _WRITES_IN_BLOCKS, True)
+    return endpoint
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    writes = request.method not in SAFE_METHODS
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    writes = request.method not in SAFE_METHODS and not getattr(endpoint, _WRITES_IN_BLOCKS, False)
     with transaction(request.app.state.session_factory, writes=writes) as session:
         yield session
 
@@ -58,6 +74,8 @@ def viewer_of(request: Request, db: Session, settings: Settings, now: datetime) 
         absolute=timedelta(days=settings.session_absolute_days),
     )
     request.state.viewer = viewer
+    # The unit of work reads as this person from now on (app/policy.py's read gate).
+    policy.read_as(db, viewer)
     return viewer
 
 

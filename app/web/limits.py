@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext
+from app.web import formcheck
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -59,8 +60,13 @@ def _refusal(scope: Scope, limit: int, *, parts: bool = False) -> Response:
     renderer = getattr(getattr(scope.get("app"), "state", None), "renderer", None)
     if renderer is None:
         return PlainTextResponse(message, status_code=413)
+    request = Request(scope)
+    if request.headers.get("hx-request") == "true":
+        from app.web.errors import htmx_alert  # errors imports the feature layer's pieces
+
+        return htmx_alert(request, 413, message, title=gettext("Too large"))
     context = {"status": 413, "title": gettext("Too large"), "message": message}
-    return renderer(Request(scope), "errors/error.html", context, status_code=413)  # type: ignore[no-any-return]
+    return renderer(request, "errors/error.html", context, status_code=413)  # type: ignore[no-any-return]
 
 
 class BodyLimitMiddleware:
@@ -102,7 +108,13 @@ class BodyLimitMiddleware:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        await self.app(scope, replaying(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        refused = formcheck.check(headers.get("content-type", ""), body)
+        if refused is not None:
+            answer = formcheck.resubmission(scope, refused.status, refused.message, refused.fields)
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, replaying(body, receive), send)
 
 
 def replaying(body: bytes, receive: Receive) -> Receive:

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.comments import idempotency
 from app.db import transaction
-from app.policy import ANONYMOUS, Viewer
+from app.policy import ANONYMOUS, Viewer, read_as
 from app.web import csrf
 from app.web.deps import SESSION_COOKIE, viewer_of
 from app.web.stitching import StitchedBody
@@ -100,6 +100,7 @@ async def serve(
     request.state.viewer = ANONYMOUS
     # A read-only unit of work begun here: a miss draws in the same one, in a thread.
     with transaction(state.session_factory, writes=False) as db:
+        read_as(db, ANONYMOUS)
         version = version_of(db.connection())
         body = cache.get((key, ANONYMOUS), version)
         if body is None:

@@ -8,6 +8,8 @@ carry moderation queues, account details or unpublished comments.
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,12 +28,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 HSTS = "max-age=31536000; includeSubDomains"
 # Pages whose address holds a token (unsubscribe, password reset, e-mail verification):
 # the token is the credential, so keep it out of Referer headers, caches and search
-# engines (app/logs.py masks it in the logs).
+# engines (app/logs.py masks it in the logs). "strict-origin" sends at most this site's
+# origin, never the path, to any site, this one included (a proxy's access log records
+# Referer). Not "no-referrer": under it browsers send `Origin: null` with the page's own
+# forms, which the CSRF check (app/web/csrf.py) rightly refuses, so nobody could confirm
+# an address or reset a password (issue 11).
 TOKEN_PAGE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "strict-origin",
     "X-Robots-Tag": "noindex",
     "Cache-Control": "no-store",
 }
+# The addresses of those pages (app/logs.py masks the same segments).
+_TOKEN_PATH = re.compile(r"/(?:unsubscribe|password/reset|email/verify)/[^/]+/?$")
+
+
+def holds_token(path: str) -> bool:
+    """Whether this address is one of the token pages' (so must not be copied elsewhere)."""
+    return _TOKEN_PATH.search(path) is not None
 
 
 class SecurityHeadersMiddleware:

@@ -12,10 +12,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from app import i18n, policy
+from app import i18n, policy, text
 from app.comments import idempotency
 from app.spaces import cards
-from app.web import csrf
+from app.web import csrf, security
 from app.web.assets import ASSETS
 from app.web.htmx import is_htmx
 
@@ -50,6 +50,16 @@ def _switch_url(request: Request, code: str) -> str:
     return f"{url}?{request.url.query}" if request.url.query else url
 
 
+def _return_path(request: Request) -> str:
+    """Where signing in from this page comes back to. Not a token page: its token would
+    sit in the sign-in page's address, history and Referer (and its link needs no sign-in)."""
+    path = request.url.path
+    if not security.holds_token(path):
+        return path
+    lang = path.split("/", 2)[1]
+    return f"/{lang}/" if lang in i18n.LOCALES else "/"
+
+
 def _number(value: int) -> str:
     return format_decimal(value, locale=i18n.get_locale())
 
@@ -73,6 +83,7 @@ def build_templates() -> Jinja2Templates:
         locales=i18n.LOCALES,
         language_name=i18n.language_name,
         switch_url=_switch_url,
+        return_path=_return_path,
         policy=policy,
         csrf_field=csrf.csrf_field,
         csrf_token=csrf.current_token,
@@ -85,6 +96,8 @@ def build_templates() -> Jinja2Templates:
         iso=_iso,
         file_size=_file_size,
         number=_number,
+        # A tab title cannot hold markup to isolate a title in: it holds no bidi controls.
+        no_bidi=text.strip_bidi,
     )
     cards.install(env)
     return templates

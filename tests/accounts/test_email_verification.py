@@ -75,7 +75,7 @@ def test_registering_queues_a_link_and_the_button_verifies(
     # Mail scanners fetch links: the GET only shows a button.
     page = client.get(path)
     assert page.status_code == 200
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "strict-origin"
     assert "no-store" in page.headers["cache-control"]
     assert one(parse(page.text), "#verify").attributes["action"] == path
     assert _user(db).email_verified_at is None

@@ -66,15 +66,42 @@ def test_edit_texts_and_moderators(
     sign_in(client, admin)
     form = parse(client.get("/en/admin/spaces/pathways").text)
     assert one(form, "#texts-title_es").attributes["value"] == "Vías"
+    opened = one(form, "input[name=texts_version]").attributes["value"]
     response = client.post(
         "/en/admin/spaces/pathways",
-        data={"title_en": "Pathways", "title_fr": "Voies", "intro_fr": "Bienvenue", "title_es": ""},
+        data={
+            "title_en": "Pathways",
+            "title_fr": "Voies",
+            "intro_fr": "Bienvenue",
+            "title_es": "",
+            "texts_version": opened,
+        },
     )
     assert response.status_code == 303
     langs = set(db.scalars(select(SpaceText.lang).where(SpaceText.space_id == space.id)))
     assert langs == {"en", "fr"}
-    response = client.post("/en/admin/spaces/pathways", data={"title_en": ""})
+    current = one(parse(client.get("/en/admin/spaces/pathways").text), "input[name=texts_version]")
+    assert current.attributes["value"] != opened
+    response = client.post(
+        "/en/admin/spaces/pathways",
+        data={"title_en": "", "texts_version": current.attributes["value"]},
+    )
     assert response.status_code == 422  # the original language keeps a title
+    # A form opened before the last save is refused with what it says kept, never applied.
+    stale = client.post(
+        "/en/admin/spaces/pathways",
+        data={"title_en": "Older form", "title_fr": "Ancien", "texts_version": opened},
+    )
+    assert stale.status_code == 409
+    page = parse(stale.text)
+    assert one(page, "#texts-title_fr").attributes["value"] == "Ancien"
+    assert one(page, "input[name=texts_version]").attributes["value"] == current.attributes["value"]
+    assert texts(page, "#texts-title_en-error") == [
+        "Someone else changed these texts after you opened them. Your texts are kept in the "
+        "form; save again to replace theirs, or reload to see them."
+    ]
+    titles = set(db.scalars(select(SpaceText.title).where(SpaceText.space_id == space.id)))
+    assert titles == {"Pathways", "Voies"}
     assert (
         client.post(
             "/en/admin/spaces/pathways/moderators", data={"who": "moderator mona"}

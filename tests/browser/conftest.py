@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from app.comments import language
 from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.demo.loader import load_demo
@@ -54,6 +55,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with transaction(make_session_factory(engine)) as db:
         load_demo(db, now=datetime.now(UTC))
     engine.dispose()
+    # As app/asgi.py does for a real worker: the first post must not load the models.
+    language.warm_up()
     with serving(create_app(Settings(data_dir=data_dir, database_url=url))) as base:
         yield base
 

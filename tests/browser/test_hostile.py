@@ -159,3 +159,23 @@ def test_htmx_interactions_over_payloads(page: Page, live: Live) -> None:
     _inert(page, "edit form")
     assert watch.dialogs == []
     assert watch.violations == []
+
+
+def test_a_refused_htmx_post_shows_why_and_keeps_the_text(page: Page, live: Live) -> None:
+    """An htmx post refused before any route runs (here the CSRF check, its token gone)
+    says so in the page's alert region; the form and what was typed stay as they were."""
+    w = live.world
+    _sign_in(page, live.base, w.participant.email)
+    page.goto(f"{live.base}/en/spaces/{w.slug}")
+    question = page.locator(f"#c-{w.question.id}")
+    question.locator(".actions a", has_text="Reply").click()
+    reply_box = question.locator("form.compose")
+    reply_box.wait_for()
+    words = "Words I took an hour to write, that a refusal must not lose."
+    reply_box.locator("textarea").fill(words)
+    page.context.clear_cookies(name="rt_csrf")
+    page.evaluate("document.body.setAttribute('hx-headers', '{}')")
+    reply_box.locator("button[type=submit]").click()
+    expect(page.locator("#alerts [role=alert]")).to_contain_text("This form has expired")
+    expect(reply_box.locator("textarea")).to_have_value(words)
+    assert page.url == f"{live.base}/en/spaces/{w.slug}"

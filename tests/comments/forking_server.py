@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app import logs
+from app.comments import language
 from app.i18n import LOCALES, translations
 from app.main import create_app
 from app.markup import render_markdown
@@ -30,6 +31,7 @@ def _warm() -> FastAPI:
     for name in env.list_templates(filter_func=lambda name: not name.startswith("emails/")):
         env.get_template(name)
     render_markdown("Loads the *Markdown* renderer.")
+    language.warm_up()  # as app/asgi.py does: posts detect their text's language
     for locale in LOCALES:
         translations(locale)
     return application

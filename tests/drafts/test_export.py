@@ -145,3 +145,41 @@ def test_live_word_count(client: TestClient, drafted: dict) -> None:
     )
     assert response.status_code == 200
     assert texts(parse(response.text), "#word-count") == ["4 of 1,000 words"]
+
+
+def test_an_export_points_at_published_words_only(
+    client: TestClient, db: Session, factory: Factory, drafted: dict
+) -> None:
+    """A note leaves the site: a source hidden since it was quoted is no longer available,
+    for its moderators too, and an id from another space resolves as nothing."""
+    elsewhere = factory.space(slug="elsewhere", moderators=(factory.user("Moderator Omar"),))
+    stranger = factory.comment(elsewhere, factory.user("Bob Baptiste"), "Another space's words.")
+    draft = db.scalars(select(NoteDraft)).one()
+    db.refresh(draft)
+    client.post(
+        drafted["url"],
+        data={
+            "title": "Widening pathways",
+            "base_version": str(draft.version),
+            "section_background": f"Skills partnerships [c:{drafted['comment'].id}].",
+            "section_objectives": f"From elsewhere [c:{stranger.id}].",
+            "section_guiding-questions": "",
+        },
+    )
+    drafted["comment"].status = "hidden"
+    db.flush()
+    notes = [
+        plain(n)
+        for n in walk(markdown_ast(client.get(drafted["url"] + "/export.md").text)["blocks"])
+        if n["t"] == "Note"
+    ]
+    assert notes == ["Source no longer available.", "Source no longer available."]
+    # The editor still shows its moderators why.
+    page = parse(client.get(drafted["url"]).text)
+    warnings = {n.attributes["id"]: texts(n, ".warning") for n in page.css(".sources li")}
+    assert warnings == {
+        f"source-c-{drafted['comment'].id}": [
+            "Warning: the source comment is hidden or unpublished."
+        ],
+        f"source-c-{stranger.id}": ["Warning: the source no longer exists."],
+    }

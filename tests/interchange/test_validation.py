@@ -339,3 +339,60 @@ def test_paths_quote_keys_that_are_not_names() -> None:
     )
     assert importer.format_path(["space", "texts", "e n"]) == 'space.texts["e n"]'
     assert importer.format_path([]) == ""
+
+
+@pytest.mark.parametrize(
+    "reserved", ["admin", "Modérateur", "Participant", "ＡＤＭＩＮ", "Ｐarticipante"]
+)
+def test_reserved_names_are_refused_as_authors_as_at_registration(
+    db: Session, reserved: str
+) -> None:
+    document = minimal_document(moderators=[reserved])
+    document["comments"][1]["author"] = reserved
+    document["comments"][1]["revisions"] = [
+        {
+            "lang": "en",
+            "body_md": "Before.",
+            "written_at": "2026-03-01T10:00:00+00:00",
+            "replaced_at": "2026-03-01T10:30:00+00:00",
+            "editor": f" {reserved} ",
+        }
+    ]
+    before = _counts(db)
+    found = _paths(importer.semantic_problems(document))
+    refused = "This name is reserved; please choose another."
+    assert found == {
+        "space.moderators[0]": refused,
+        "comments[1].author": refused,
+        "comments[1].revisions[0].editor": refused,
+    }
+    with pytest.raises(importer.ImportProblems):
+        importer.import_space(db, document, now=datetime.now(UTC))
+    assert _counts(db) == before
+
+
+def test_an_author_matches_an_account_by_the_accounts_own_name_key(
+    db: Session, factory: Factory
+) -> None:
+    """Full case folding, as registration's "name already taken": STRASSE is straße's."""
+    from app.accounts import service as accounts
+    from app.errors import FormErrors
+
+    existing = factory.user("straße")
+    with pytest.raises(FormErrors) as taken:
+        accounts.register(
+            db,
+            display_name="STRASSE",
+            email="s@example.org",
+            password="velvet quarry lantern orbit",
+            locale="en",
+        )
+    assert "display_name" in taken.value.errors
+    document = minimal_document()
+    document["comments"][1]["author"] = "STRASSE"
+    space = importer.import_space(db, document, now=datetime.now(UTC))
+    authors = set(db.scalars(select(Comment.author_id).where(Comment.space_id == space.id)))
+    assert existing.id in authors
+    assert (
+        db.scalar(select(func.count()).select_from(User).where(User.display_name == "STRASSE")) == 0
+    )

@@ -74,7 +74,7 @@ def test_unsubscribe_link_asks_first_then_opts_out(
 
     page = client.get(path)
     assert page.status_code == 200
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "strict-origin"
     tree = parse(page.text)
     assert one(tree, "html").attributes["lang"] == "fr"
     form = one(tree, "form#unsubscribe")

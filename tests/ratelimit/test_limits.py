@@ -150,7 +150,12 @@ def test_reports_per_day_and_writes_per_address(
     other.post("/en/sign-in", data={"email": "x@example.org", "password": "whatever it is"})
     flood = other.post("/es/sign-in", data={"email": "x@example.org", "password": "again"})
     assert flood.status_code == 429
-    assert one(parse(flood.text), "h1").text().strip() == "Demasiadas solicitudes"
+    flooded = parse(flood.text)
+    assert one(flooded, "h1").text().strip() == "Demasiadas solicitudes"
+    # What was typed comes back, except the password: never written into a page.
+    assert one(flooded, "form.resubmit input[name=email]").attributes["value"] == "x@example.org"
+    assert flooded.css("[name=password]") == []
+    assert "again" not in flood.text
 
 
 def test_counters_are_pruned(counters: Engine) -> None:
@@ -228,3 +233,60 @@ def test_pages_are_limited_per_address_with_a_translated_429(
     assert int(refused.headers["retry-after"]) > 0
     assert one(parse(refused.text), "h1").text().strip() == "Trop de requêtes"
     assert client.get("/healthz").status_code == 200  # probes are never limited
+
+
+def test_past_the_write_limit_a_post_keeps_its_form_and_text(
+    limited: FastAPI, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No JS: the form comes back with the text. htmx: an alert, the form left as it is.
+    The wait is said in the reader's language, with the right plural, on the API too."""
+    factory.space(slug="pathways")
+    client = BrowserLikeClient(limited, follow_redirects=False)
+    sign_in(client, factory.user("Nora Newcomer"))
+    monkeypatch.setattr(
+        "app.ratelimit.middleware.WRITES_PER_IP", Rule("writes-form", 1, timedelta(minutes=1))
+    )
+    text = "Mes mots pesés avec soin, sur deux lignes.\nLa seconde."
+    first = client.post("/fr/spaces/pathways/comments", data={"body": "Un.", "lang": "fr"})
+    assert first.status_code == 303
+    refused = client.post("/fr/spaces/pathways/comments", data={"body": text, "lang": "fr"})
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    page = parse(refused.text)
+    message = texts(page, "[role=alert]")[0]
+    assert message == (
+        "Trop de tentatives en peu de temps. Veuillez patienter 1 minute et réessayer."
+    )
+    form = one(page, "form.resubmit")
+    assert form.attributes["action"] == "/fr/spaces/pathways/comments"
+    assert one(form, "textarea[name=body]").text().strip("\n") == text
+    assert one(form, "input[name=lang]").attributes["value"] == "fr"
+
+    htmx = client.post(
+        "/fr/spaces/pathways/comments",
+        data={"body": text, "lang": "fr"},
+        headers={"HX-Request": "true"},
+    )
+    assert htmx.status_code == 429
+    assert htmx.headers["HX-Retarget"] == "#alerts"
+    alert = parse(htmx.text)
+    assert alert.css("main, header, h1, form") == []  # a fragment, not a whole page
+    assert texts(alert, "[role=alert] p")[-1].startswith("Trop de tentatives")
+
+    api = client.post(
+        "/api/v1/spaces/pathways/comments",
+        json={"body": "Par l'API."},
+        headers={"Accept-Language": "es"},
+    )
+    assert api.status_code == 429
+    assert api.json()["detail"].startswith("Demasiados intentos en poco tiempo. Espere 1 minuto ")
+
+
+def test_the_wait_is_counted_in_minutes_with_plurals() -> None:
+    from app.i18n import using
+
+    with using("en"):
+        assert "wait 1 minute and" in TooMany(30).message
+        assert "wait 3 minutes and" in TooMany(150).message
+    with using("fr"):
+        assert "patienter 2 minutes et" in TooMany(61).message

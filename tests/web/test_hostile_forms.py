@@ -23,6 +23,7 @@ from tests.hostile import (
     DEEP_BOMB,
     FILENAME,
     LONG,
+    OUT_OF_RANGE_IDS,
     SQL,
     TEMPLATE,
     XSS,
@@ -118,6 +119,36 @@ def test_hostile_values_in_every_form_field(
             if text == FIELD:
                 htmx = client.post(case.url, data=data, headers={"HX-Request": "true"})
                 problems += _problems(htmx, f"htmx {path} {text[:12]!r}", lang, api=api)
+    assert problems == [], "\n".join(problems)
+
+
+def test_numbers_past_the_database_range_in_every_form_field(
+    app: FastAPI, world: HostileWorld, clients: dict[str, TestClient]
+) -> None:
+    """Ids and versions in forms and queries past what the database holds: refused, no 500."""
+    lang = "es"
+    fields = form_fields(app)
+    problems: list[str] = []
+    for path, case in _ordered(post_cases(world, lang)):
+        numbers = [name for name, kind in fields[path].items() if kind in ("int", "list")]
+        for bad in OUT_OF_RANGE_IDS[:3]:
+            data, _files = _values(fields[path], body())
+            data |= dict.fromkeys(numbers, bad) | {key: body() for key in case.extra}
+            api = path.startswith("/api/")
+            if api:
+                response = clients[case.role].post(case.url, json=data)
+            else:
+                response = clients[case.role].post(case.url, data=data)
+            problems += _problems(response, f"{path} {bad}", lang, api=api)
+    s, c = world.slug, world.comment.id
+    for url in (
+        f"/{lang}/comments/{c}?posted=",
+        f"/{lang}/spaces/{s}/moderation?done=",
+        f"/{lang}/spaces/{s}/digest.md?question=",
+    ):
+        for bad in OUT_OF_RANGE_IDS[:3]:
+            response = clients["moderator"].get(url + bad)
+            problems += _problems(response, url + bad, lang)
     assert problems == [], "\n".join(problems)
 
 

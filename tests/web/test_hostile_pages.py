@@ -18,11 +18,13 @@ from tests.conftest import BrowserLikeClient
 from tests.factories import sign_in
 from tests.hostile import (
     NAME_CORE,
+    OUT_OF_RANGE_IDS,
     TITLE,
     XSS,
     HostileWorld,
     app_routes,
     get_urls,
+    id_routes,
     markup_problems,
     post_cases,
 )
@@ -125,6 +127,42 @@ def test_error_pages_echo_hostile_paths_only_as_text(client: TestClient) -> None
     french = parse(client.get("/fr/%3Cb%3Enowhere%3C%2Fb%3E").text)
     assert texts(french, "h1") == ["Page introuvable"]
     assert french.css("main b") == []
+
+
+# Valid values for the other parameters of an address, so the id is what gets checked.
+OTHER_PARAMS = {"fmt": "md"}
+
+
+def test_ids_out_of_range_are_a_translated_404_on_every_route(
+    app: FastAPI, world: HostileWorld
+) -> None:
+    """Every route with an id in its address, every method, out-of-range ids: a 404 page in
+    the reader's language (never a 500 from a number the database cannot hold)."""
+    routes = id_routes(app)
+    assert len(routes) >= 20  # the comment, attachment, draft, ban and user routes
+    problems: list[str] = []
+    for client in client_as(app, world, "admin"):
+        for path, methods, names in routes:
+            for method in sorted(methods & {"GET", "POST"}):
+                for bad in OUT_OF_RANGE_IDS:
+                    values = {"lang": "fr", "slug": world.slug} | OTHER_PARAMS
+                    url = path.format(**values, **dict.fromkeys(names, bad))
+                    for headers in ({}, {"HX-Request": "true"}):
+                        response = client.request(method, url, headers=headers)
+                        where = f"{method} {url} {headers}"
+                        if response.status_code != 404:
+                            problems.append(f"{where}: {response.status_code}")
+                            continue
+                        page = parse(response.text)
+                        if headers:  # htmx: the message in the page's alert region
+                            said = texts(page, "[role=alert] strong")
+                            if response.headers.get("hx-retarget") != "#alerts":
+                                problems.append(f"{where}: not retargeted")
+                        else:
+                            said = texts(page, "h1")
+                        if said != ["Page introuvable"]:
+                            problems.append(f"{where}: {said}")
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,13 @@ through the services the routes call, so each payload takes the path real input 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 import pytest
@@ -629,12 +631,18 @@ def post_cases(w: HostileWorld, lang: str) -> dict[str, PostCase]:
 # --- One seeding per test module ----------------------------------------------------------
 
 
-@contextmanager
-def seeded_connection(engine: Engine, data_dir: Path) -> Iterator[tuple[Connection, HostileWorld]]:
-    """A connection holding the seeded world in an open transaction, rolled back at the end.
+W = TypeVar("W")
 
-    Seeding takes a second or more; a module seeds once, and each test runs inside a
+
+@contextmanager
+def world_on_connection(
+    engine: Engine, data_dir: Path, build: Callable[..., W]
+) -> Iterator[tuple[Connection, W]]:
+    """A connection holding the world `build` makes in an open transaction, rolled back at the end.
+
+    Building takes a second or more; a module builds once, and each test runs inside a
     SAVEPOINT of its own on this connection (see `savepoint`), so tests stay independent.
+    `build` gets the session and the site's upload directory, secret key and clock.
     """
     connection = engine.connect()
     outer = connection.begin()
@@ -644,9 +652,8 @@ def seeded_connection(engine: Engine, data_dir: Path) -> Iterator[tuple[Connecti
     settings = Settings(data_dir=data_dir, database_url=str(engine.url))
     try:
         with factory() as db:
-            world = seed(
+            world = build(
                 db,
-                password=SEED_PASSWORD,
                 upload_dir=settings.upload_dir,
                 secret_key=settings.resolved_secret_key,
                 now=datetime.now(UTC),
@@ -656,6 +663,13 @@ def seeded_connection(engine: Engine, data_dir: Path) -> Iterator[tuple[Connecti
     finally:
         outer.rollback()
         connection.close()
+
+
+def seeded_connection(
+    engine: Engine, data_dir: Path
+) -> AbstractContextManager[tuple[Connection, HostileWorld]]:
+    """The hostile world (`seed`) on a connection of its own, as `world_on_connection` gives it."""
+    return world_on_connection(engine, data_dir, partial(seed, password=SEED_PASSWORD))
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,7 @@ from app.notifications import mailer, outbox, worker
 from app.notifications.outbox import ACCOUNT_KINDS, KINDS
 from tests.conftest import BrowserLikeClient
 from tests.factories import PASSWORD
-from tests.hostile import savepoint
+from tests.hostile import savepoint, world_on_connection
 from tests.sweep.routes import (
     ALLOWLIST,
     POST_SKIPPED,
@@ -70,26 +71,11 @@ def planted(
     engine: Engine, cheap_password_hashing: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Connection, SweepWorld, Path]]:
     data_dir = tmp_path_factory.mktemp("sweep")
-    connection = engine.connect()
-    outer = connection.begin()
-    factory = sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-    settings = Settings(data_dir=data_dir, database_url=str(engine.url))
-    try:
-        with factory() as db:
-            world = plant(
-                db,
-                password=PASSWORD,
-                upload_dir=settings.upload_dir,
-                secret_key=settings.resolved_secret_key,
-                now=datetime.now(UTC),
-            )
-            db.commit()  # releases the session's SAVEPOINT: the outer transaction keeps it
+    with world_on_connection(engine, data_dir, partial(plant, password=PASSWORD)) as (
+        connection,
+        world,
+    ):
         yield connection, world, data_dir
-    finally:
-        outer.rollback()
-        connection.close()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ cookie (session and CSRF) is the one the load generator sends, so the bytes are 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import threading
@@ -35,6 +36,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import logs
+from app.comments import language
 from app.main import create_app
 
 STATEMENTS_HEADER = "X-Bench-Statements"
@@ -207,6 +209,10 @@ def wrap(app: FastAPI, pages: list[Page], *, engine: Engine | None = None) -> AS
 
 
 def create() -> ASGIApp:
-    """uvicorn's factory: JSON logs like `app.asgi`, then the wrapped application."""
+    """uvicorn's factory: the wrapped application, started as `app.asgi` starts it."""
     logs.configure()
-    return wrap(create_app(), pages_from_env())
+    application = wrap(create_app(), pages_from_env())
+    # Start-up as `app.asgi` does it: detector models loaded, start-up objects frozen.
+    language.warm_up()
+    gc.freeze()
+    return application

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
+from app.admin import service as admin
 from app.comments import service as comments
 from app.comments import threading
 from app.markup import render_markdown
@@ -151,6 +152,22 @@ class Factory:
             if comment.depth < 8:
                 parents.append(comment)
         self.db.flush()
+
+
+def change_settings(
+    db: Session, viewer: Viewer, space: Space, now: datetime, **changes: str
+) -> None:
+    """Save a space's settings as its settings form would, changing only `changes`."""
+    form = {
+        "posting_policy": space.posting_policy,
+        "attribution": space.attribution,
+        "opens_on": space.opens_at.date().isoformat(),
+        "closes_on": space.closes_at.date().isoformat() if space.closes_at else "",
+        "max_shown_depth": str(space.max_shown_depth),
+        "flag_threshold": str(space.flag_threshold),
+    }
+    settings = admin.SpaceSettings(**(form | changes), version=space.version)
+    admin.update_settings(db, viewer, space, settings, now=now)
 
 
 def sign_in(client: TestClient, user: User, lang: str = "en") -> None:

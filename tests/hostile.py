@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 import pytest
@@ -36,6 +36,11 @@ from app.notifications import unsubscribe
 from app.policy import Person, Viewer
 from tests.documents import PDF
 from tests.factories import PASSWORD as SEED_PASSWORD
+from tests.factories import change_settings
+from tests.sweep.routes import routes_of
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 # What the payloads try to do when they run: the browser test looks for these.
 PWN = "window.__pwned=1"
@@ -176,20 +181,6 @@ def _user(db: Session, role: str, password: str, *, is_admin: bool = False) -> U
     return user
 
 
-def _posting_policy(db: Session, viewer: Viewer, space: Space, policy: str, now: datetime) -> None:
-    closes = space.closes_at.date().isoformat() if space.closes_at else ""
-    form = admin.SpaceSettings(
-        posting_policy=policy,
-        attribution=space.attribution,
-        opens_on=space.opens_at.date().isoformat(),
-        closes_on=closes,
-        max_shown_depth=str(space.max_shown_depth),
-        flag_threshold=str(space.flag_threshold),
-        version=space.version,
-    )
-    admin.update_settings(db, viewer, space, form, now=now)
-
-
 def seed(
     db: Session, *, password: str, upload_dir: Path, secret_key: str, now: datetime
 ) -> HostileWorld:
@@ -241,10 +232,10 @@ def seed(
     reply = post(ov, body("A reply."), comment)
     bomb = post(pv, "\n\n".join(MARKDOWN_BOMBS), question)
     hidden = post(ov, body("To be hidden."), question)
-    _posting_policy(db, admin_viewer, space, PRE_MODERATION, now)
+    change_settings(db, admin_viewer, space, now, posting_policy=PRE_MODERATION)
     pending = post(ov, body("To be rejected."), question)
     waiting = post(pv, body("Awaiting review."), question)
-    _posting_policy(db, admin_viewer, space, POST_MODERATION, now)
+    change_settings(db, admin_viewer, space, now, posting_policy=POST_MODERATION)
     for lang in ("fr", "es"):
         comments.save_translation(
             db, pv, comment, space, lang=lang, body=body(f"({lang})"), now=now, max_chars=20_000
@@ -510,41 +501,12 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
     }
 
 
-def form_fields(app: object) -> dict[str, dict[str, str]]:
+def form_fields(app: FastAPI) -> dict[str, dict[str, str]]:
     """For each POST route: its form fields and their kinds (str, int, bool, file, list).
 
     Read from the endpoints' signatures, so a new field is fuzzed without being listed.
     """
-    from fastapi.routing import APIRoute, _IncludedRouter
-
-    def kind(annotation: object) -> str:
-        text = str(annotation)
-        for name in ("UploadFile", "list", "int", "bool"):
-            if name in text:
-                return {"UploadFile": "file"}.get(name, name)
-        return "str"
-
-    def walk(routes: list[object], prefix: str) -> Iterator[tuple[str, APIRoute]]:
-        for route in routes:
-            if isinstance(route, _IncludedRouter):
-                nested = route.include_context.prefix
-                yield from walk(list(route.original_router.routes), prefix + nested)
-            elif isinstance(route, APIRoute) and "POST" in route.methods:
-                yield prefix + route.path, route
-
-    found: dict[str, dict[str, str]] = {}
-    for path, route in walk(list(app.routes), ""):  # type: ignore[attr-defined]
-        fields: dict[str, str] = {}
-        for param in route.dependant.body_params:
-            annotation = param.field_info.annotation
-            model = getattr(annotation, "model_fields", None)
-            if model is None:
-                fields[param.alias] = kind(annotation)
-            else:
-                for name, info in model.items():
-                    fields[info.alias or name] = kind(info.annotation)
-        found[path] = fields
-    return found
+    return {route.path: route.form for route in routes_of(app) if "POST" in route.methods}
 
 
 @dataclass(frozen=True)

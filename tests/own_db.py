@@ -23,7 +23,8 @@ def create(tmp_dir: Path, suffix: str) -> str:
     else:
         parsed = make_url(base)
         name = f"{parsed.database}_{suffix}"
-        _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+        drop_first = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        as_admin(base, drop_first, f'CREATE DATABASE "{name}"')
         url = parsed.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     return url
@@ -32,10 +33,10 @@ def create(tmp_dir: Path, suffix: str) -> str:
 def drop(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        _admin(url, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        as_admin(url, f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
 
 
-def _admin(url: str, *statements: str) -> None:
+def as_admin(url: str, *statements: str) -> None:
     # CREATE/DROP DATABASE cannot run inside the database concerned, nor in a transaction.
     admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

@@ -109,10 +109,22 @@ class Racing:
         sign_in(client, user, lang=lang)
         return client
 
+    def pair(self, people: tuple[User, User], langs: tuple[str, str]) -> list[TestClient]:
+        """Two browsers, one per person, each speaking its own language."""
+        return [self.client(p, lang) for p, lang in zip(people, langs, strict=True)]
+
     def look(self) -> Session:
         session = self.factory()
         read_as(session, ANONYMOUS, Purpose.SYSTEM)
         return session
+
+
+def versions_seen(
+    clients: list[TestClient], langs: tuple[str, str], path: str, field: str
+) -> list[str]:
+    """The version each browser's copy of the form at `/{lang}{path}` holds in `field`."""
+    pages = [parse(c.get(f"/{lang}{path}").text) for c, lang in zip(clients, langs, strict=True)]
+    return [one(p, f"input[name={field}]").attributes["value"] for p in pages]
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +204,7 @@ def test_racing_edits_of_a_comment_keep_every_text(racing: Racing) -> None:
     problems: list[str] = []
     for n in range(1, ROUNDS + 1):
         htmx = {"HX-Request": "true"} if n % 2 else {}
-        forms = [
-            parse(c.get(f"/{lang}/comments/{comment.id}/edit").text)
-            for c, lang in zip(clients, langs, strict=True)
-        ]
-        seen = [one(f, "input[name=version]").attributes["value"] for f in forms]
+        seen = versions_seen(clients, langs, f"/comments/{comment.id}/edit", "version")
         with racing.look() as db:
             before = db.get_one(Comment, comment.id)
             previous, version = before.body_md, before.version
@@ -264,18 +272,11 @@ def _settings_form(space: Space, threshold: int, depth: int, version: str) -> di
 def test_racing_settings_saves_apply_and_audit_one(racing: Racing) -> None:
     """Two moderators save the settings from the same version: one applies and is audited."""
     langs = ("en", "es")
-    clients = [
-        racing.client(person, lang)
-        for person, lang in zip((racing.mona, racing.marc), langs, strict=True)
-    ]
+    clients = racing.pair((racing.mona, racing.marc), langs)
     slug = racing.space.slug
     problems: list[str] = []
     for n in range(1, ROUNDS + 1):
-        pages = [
-            parse(c.get(f"/{lang}/spaces/{slug}/settings").text)
-            for c, lang in zip(clients, langs, strict=True)
-        ]
-        seen = [one(p, "input[name=version]").attributes["value"] for p in pages]
+        seen = versions_seen(clients, langs, f"/spaces/{slug}/settings", "version")
         with racing.look() as db:
             space = db.get_one(Space, racing.space.id)
             version = space.version
@@ -345,18 +346,11 @@ def test_racing_draft_saves_merge_or_answer_409_with_both_texts(racing: Racing) 
     """Odd rounds touch different sections (both kept), even rounds the same one (409)."""
     draft_id = _new_draft(racing)
     langs = ("en", "fr")
-    clients = [
-        racing.client(person, lang)
-        for person, lang in zip((racing.mona, racing.marc), langs, strict=True)
-    ]
+    clients = racing.pair((racing.mona, racing.marc), langs)
     problems: list[str] = []
     accepted: list[str] = []
     for n in range(1, ROUNDS + 1):
-        pages = [
-            parse(c.get(f"/{lang}/drafts/{draft_id}").text)
-            for c, lang in zip(clients, langs, strict=True)
-        ]
-        seen = [one(p, "input[name=base_version]").attributes["value"] for p in pages]
+        seen = versions_seen(clients, langs, f"/drafts/{draft_id}", "base_version")
         with racing.look() as db:
             draft = db.get_one(NoteDraft, draft_id)
             version = draft.version
@@ -418,10 +412,7 @@ def test_racing_draft_saves_merge_or_answer_409_with_both_texts(racing: Racing) 
 def test_racing_state_changes_make_one_transition(racing: Racing) -> None:
     """Two moderators send the same draft for review at once: one moves it, one is told."""
     langs = ("en", "es")
-    clients = [
-        racing.client(person, lang)
-        for person, lang in zip((racing.mona, racing.marc), langs, strict=True)
-    ]
+    clients = racing.pair((racing.mona, racing.marc), langs)
     problems: list[str] = []
     for n in range(1, ROUNDS // 2 + 1):
         draft_id = _new_draft(racing)
@@ -494,18 +485,11 @@ STALE_TEXTS = (
 def test_racing_space_text_saves_keep_the_loser_s_texts(racing: Racing) -> None:
     """Two administrators save a space's texts from the same version: one 303, one 409."""
     langs = ("en", "fr")
-    clients = [
-        racing.client(person, lang)
-        for person, lang in zip((racing.ada, racing.abe), langs, strict=True)
-    ]
+    clients = racing.pair((racing.ada, racing.abe), langs)
     slug = racing.space.slug
     problems: list[str] = []
     for n in range(1, ROUNDS + 1):
-        pages = [
-            parse(c.get(f"/{lang}/admin/spaces/{slug}").text)
-            for c, lang in zip(clients, langs, strict=True)
-        ]
-        seen = [one(p, "input[name=texts_version]").attributes["value"] for p in pages]
+        seen = versions_seen(clients, langs, f"/admin/spaces/{slug}", "texts_version")
         with racing.look() as db:
             version = db.get_one(Space, racing.space.id).texts_version
         assert seen == [str(version)] * 2

@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import make_url, select
 
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment
 from app.policy import ANONYMOUS, Purpose, read_as
 from tests.faults.conftest import Site, post
 from tests.html import parse
+from tests.own_db import as_admin
 
 pytestmark = pytest.mark.faults
 
@@ -49,20 +50,10 @@ def _sqlite_read_only(url: str) -> Iterator[None]:
         _chattr("-i", *files)
 
 
-def _admin(url: str, *statements: str) -> None:
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
 @contextmanager
 def _postgres_read_only(url: str) -> Iterator[None]:
     name = make_url(url).database
-    _admin(
+    as_admin(
         url,
         f'ALTER DATABASE "{name}" SET default_transaction_read_only = on',
         # As a failover does: every session ends, the new ones are read-only.
@@ -73,7 +64,7 @@ def _postgres_read_only(url: str) -> Iterator[None]:
         yield
     finally:
         # Sessions opened meanwhile stay read-only: the app has to let go of them itself.
-        _admin(url, f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+        as_admin(url, f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
 
 
 def _read_only(url: str) -> Iterator[None] | object:

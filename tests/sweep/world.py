@@ -30,7 +30,6 @@ from app.models import Comment, OutboxMessage, Space, SpaceModerator, User
 from app.models.comments import STATUS_PENDING
 from app.models.spaces import (
     ATTRIBUTION_CHATHAM_HOUSE,
-    ATTRIBUTION_NAMED,
     POST_MODERATION,
     PRE_MODERATION,
 )
@@ -38,6 +37,7 @@ from app.moderation import service as moderation
 from app.notifications import unsubscribe
 from app.policy import Person, Viewer
 from tests.documents import PDF
+from tests.factories import change_settings
 
 # The readers the sweep speaks for. None of them may see any secret.
 ROLES = ("anonymous", "participant", "author", "banned", "moderator_elsewhere")
@@ -150,22 +150,6 @@ def _space(db: Session, adm: Viewer, label: str, now: datetime) -> Space:
     )
 
 
-def _settings(
-    db: Session, viewer: Viewer, space: Space, now: datetime, *, policy: str, attribution: str
-) -> None:
-    closes = space.closes_at.date().isoformat() if space.closes_at else ""
-    form = admin.SpaceSettings(
-        posting_policy=policy,
-        attribution=attribution,
-        opens_on=space.opens_at.date().isoformat(),
-        closes_on=closes,
-        max_shown_depth=str(space.max_shown_depth),
-        flag_threshold=str(space.flag_threshold),
-        version=space.version,
-    )
-    admin.update_settings(db, viewer, space, form, now=now)
-
-
 def plant(
     db: Session, *, password: str, upload_dir: Path, secret_key: str, now: datetime
 ) -> SweepWorld:
@@ -189,7 +173,9 @@ def plant(
     admin.add_moderator(db, adm, main, mod_user.email)
     admin.add_moderator(db, adm, chatham, mod_user.email)
     admin.add_moderator(db, adm, other, elsewhere.email)
-    _settings(db, adm, chatham, now, policy=POST_MODERATION, attribution=ATTRIBUTION_CHATHAM_HOUSE)
+    change_settings(
+        db, adm, chatham, now, posting_policy=POST_MODERATION, attribution=ATTRIBUTION_CHATHAM_HOUSE
+    )
     mv, ev = viewer_of(db, mod_user), viewer_of(db, elsewhere)
     wv, pv, av = (viewer_of(db, u) for u in (writer, participant, author))
     uv = viewer_of(db, unnamed)
@@ -297,12 +283,12 @@ def plant(
     )
     moderation.flag(db, pv, hidden, main, reason="offensive", details="", now=now)
 
-    _settings(db, adm, main, now, policy=PRE_MODERATION, attribution=ATTRIBUTION_NAMED)
+    change_settings(db, adm, main, now, posting_policy=PRE_MODERATION)
     pending = post(wv, main, f"{s['pending-comment']} waiting for review", question)
     pending_reply = post(wv, main, f"{s['pending-reply']} a reply waiting", public)
     rejected = post(wv, main, f"{s['rejected-comment']} refused from the queue", question)
     rejected_reply = post(wv, main, f"{s['rejected-reply']} a reply refused", public)
-    _settings(db, adm, main, now, policy=POST_MODERATION, attribution=ATTRIBUTION_NAMED)
+    change_settings(db, adm, main, now, posting_policy=POST_MODERATION)
 
     draft = drafts.create_draft(
         db, mv, main, template="background-note", lang="en", title="Note", now=now
@@ -348,9 +334,9 @@ def plant(
     # --- the other space: what its moderator legitimately works on ---
     other_question = ask(ev, other, "How should the other consultation begin?")
     other_comment = post(pv, other, "A published view in the other space.", other_question)
-    _settings(db, adm, other, now, policy=PRE_MODERATION, attribution=ATTRIBUTION_NAMED)
+    change_settings(db, adm, other, now, posting_policy=PRE_MODERATION)
     post(av, other, "Waiting in the other space's queue.", other_question)
-    _settings(db, adm, other, now, policy=POST_MODERATION, attribution=ATTRIBUTION_NAMED)
+    change_settings(db, adm, other, now, posting_policy=POST_MODERATION)
     # A draft of the other space whose moderator cites the main space's hidden items by
     # their ids: citations must not fetch what the citer may not read.
     other_draft = drafts.create_draft(

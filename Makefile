@@ -57,14 +57,14 @@ test: $(VENV)/.installed-test browser-deps document-deps ## Install what tests n
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@# With a second database the two runs go side by side (each is mostly one core): SQLite's
-	@# output is kept in test-results/ and shown once PostgreSQL's run, shown live, has finished.
+	@# output is kept in build/ and shown once PostgreSQL's run, shown live, has finished.
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
-	  mkdir -p test-results; \
-	  echo "== SQLite in the background (test-results/pytest-sqlite.log); $$TEST_DATABASE_URL here"; \
-	  env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider > test-results/pytest-sqlite.log 2>&1 & sqlite=$$!; \
+	  mkdir -p build; \
+	  echo "== SQLite in the background (build/pytest-sqlite.log); $$TEST_DATABASE_URL here"; \
+	  env -u TEST_DATABASE_URL $(BIN)/pytest -p no:cacheprovider --output build/playwright-sqlite > build/pytest-sqlite.log 2>&1 & sqlite=$$!; \
 	  $(BIN)/pytest; postgres=$$?; \
 	  wait $$sqlite; sqlite_rc=$$?; \
-	  echo "== on SQLite"; cat test-results/pytest-sqlite.log; \
+	  echo "== on SQLite"; cat build/pytest-sqlite.log; \
 	  echo "== exit status: SQLite $$sqlite_rc, $$TEST_DATABASE_URL $$postgres"; \
 	  [ $$sqlite_rc = 0 ] && [ $$postgres = 0 ]
 

@@ -4,24 +4,42 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 export ROUNDTABLE_DATA_DIR ?= data
+# Installs come from uv.lock (hash-pinned), made and read by this uv, which pip fetches into .venv.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+# --inexact: `make run` after `make test` keeps the test extra instead of uninstalling it.
+UV_SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --inexact --quiet --python $(BIN)/python
+FLOORS_VENV := build/floors-venv
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps document-deps docker bench-deps bench
+.PHONY: help run serve test test-sqlite test-postgres lint format messages browser-deps document-deps docker bench-deps bench lock floors
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.uv-$(UV_VERSION): | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed: pyproject.toml uv.lock $(VENV)/.uv-$(UV_VERSION)
+	$(UV_SYNC)
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml uv.lock $(VENV)/.uv-$(UV_VERSION)
+	$(UV_SYNC) --extra test
 	touch $(VENV)/.installed $@
+
+lock: $(VENV)/.uv-$(UV_VERSION) ## Resolve pyproject.toml into uv.lock again (commit both; `make lock LOCK_ARGS=--upgrade` takes new releases)
+	$(UV) lock $(LOCK_ARGS)
+
+floors: $(VENV)/.uv-$(UV_VERSION) browser-deps document-deps ## Run the suite on the lowest versions pyproject.toml allows, in build/floors-venv (not the lock)
+	rm -rf $(FLOORS_VENV)
+	$(UV) venv --quiet --python $(BIN)/python $(FLOORS_VENV)
+	VIRTUAL_ENV=$(FLOORS_VENV) $(UV) pip install --quiet --resolution lowest-direct -e '.[test]'
+	$(FLOORS_VENV)/bin/pytest -x -p no:cacheprovider
 
 run: $(VENV)/.installed ## Install, migrate, load the demo and serve on 127.0.0.1:8000 (SQLite)
 	$(BIN)/roundtable migrate
@@ -56,6 +74,8 @@ bench: $(VENV)/.installed bench-deps ## Load-test the space pages on SQLite and 
 test: $(VENV)/.installed-test browser-deps document-deps ## Install what tests need; lint; run the suite on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	@# With a second database the two runs go side by side (each is mostly one core): SQLite's
 	@# output is kept in build/ and shown once PostgreSQL's run, shown live, has finished.
 	@if [ -z "$$TEST_DATABASE_URL" ]; then exec $(BIN)/pytest; fi; \
@@ -71,9 +91,11 @@ test: $(VENV)/.installed-test browser-deps document-deps ## Install what tests n
 test-postgres: ## Run the suite on the local PostgreSQL (database "test")
 	TEST_DATABASE_URL=$(PG_TEST_URL) $(MAKE) test
 
-lint: $(VENV)/.installed-test ## ruff check and format check
+lint: $(VENV)/.installed-test ## ruff check and format check, import contracts (lint-imports), types (mypy --strict)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test ## Format and fix what ruff can
 	$(BIN)/ruff format .

@@ -107,15 +107,15 @@ def demo() -> None:
 def export_space(slug: str, output: str) -> None:
     """Write the space SLUG as an interchange file (JSON, format version 1)."""
     from app.errors import NotFound
-    from app.interchange import export
+    from app.interchange import dump
 
     with _session() as db:
         try:
-            space = export.space_by_slug(db, slug)
+            space = dump.space_by_slug(db, slug)
         except NotFound:
             raise click.ClickException(f"No space has the address {slug!r}.") from None
-        document = export.export_space(db, space, now=datetime.now(UTC))
-    text = export.dumps(document)
+        document = dump.export_space(db, space, now=datetime.now(UTC))
+    text = dump.dumps(document)
     count = len(document["comments"])
     if output == "-":
         click.echo(text, nl=False)
@@ -182,6 +182,7 @@ def worker(once: bool, interval: float) -> None:
     import threading
 
     from app import logs
+    from app.main import PAGES  # noqa: F401  importing it installs the pages e-mails link to
     from app.notifications.worker import run
 
     logs.configure()

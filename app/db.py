@@ -14,7 +14,16 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Update,
+    create_engine,
+    event,
+    inspect,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -255,10 +264,18 @@ def claim_version(session: Session, row: Any, seen: int, column: str = "version"
         .where(table.c[column] == seen)
         .values({column: seen + 1})
     )
-    if session.execute(statement).rowcount != 1:
+    if rows_updated(session, statement) != 1:
         return False
     set_committed_value(row, column, seen + 1)
     return True
+
+
+def rows_updated(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE matched (its condition decides a race: 1 won, 0 lost)."""
+    result = session.execute(statement)
+    # Typed as any Result; a DML statement's is always a cursor's, which has the count.
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def hold_row(session: Session, row: Any, column: str = "version") -> None:
@@ -277,11 +294,6 @@ def hold_row(session: Session, row: Any, column: str = "version") -> None:
     )
 
 
-def discard_changes(session: Session) -> None:
-    """Ask the unit of work to roll back instead of committing (a refused form, say)."""
-    session.info["discard"] = True
-
-
 def _engine_of(bind: Engine | Connection) -> Engine:
     # Tests bind their sessions to one connection, rolled back at the end.
     return bind if isinstance(bind, Engine) else bind.engine
@@ -289,7 +301,8 @@ def _engine_of(bind: Engine | Connection) -> Engine:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
-    """The one place that commits: services only flush.
+    """The one place that commits: services only flush. Any exception rolls back, a
+    refused form's too (app/web/form_errors.py).
 
     `writes=False` (safe requests) lets SQLite readers run side by side; such a unit of
     work can still write in a short `writing` block of its own.
@@ -304,12 +317,9 @@ def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Itera
         except BaseException:
             session.rollback()
             raise
-        if session.info.pop("discard", False):
-            session.rollback()
-        else:
-            session.commit()
-            if writes:
-                write_health(engine).recovered()
+        session.commit()
+        if writes:
+            write_health(engine).recovered()
 
 
 @contextmanager

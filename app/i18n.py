@@ -98,9 +98,10 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str
 def language_name(code: str, in_locale: str | None = None) -> str:
     """A language's name: its own, capitalised, for menus; or, given a locale, the word
     to use inside a sentence of that locale ("espagnol", "francés", "Spanish")."""
+    # Babel's locale data is untyped; language names are strings.
     if in_locale:
-        return Locale.parse(in_locale).languages.get(code, code)
-    name = Locale.parse(code).languages.get(code, code)
+        return str(Locale.parse(in_locale).languages.get(code, code))
+    name = str(Locale.parse(code).languages.get(code, code))
     return name[:1].upper() + name[1:]
 
 

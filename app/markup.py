@@ -6,10 +6,13 @@ from html.parser import HTMLParser
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 
 # Raw HTML is escaped by the parser; the sanitiser below is the second wall.
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _parser.disable("image")  # images would load third-party content into every reader's page
+# The parser's own renderer is typed as any output format; this one is known to give HTML.
+_renderer = RendererHTML()
 
 _ALLOWED_TAGS = {
     "p",
@@ -39,7 +42,7 @@ def _render(source: str) -> str:
         # A comment lives under the page's own h1/h2: its headings start at h3.
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
-    return _parser.renderer.render(tokens, _parser.options, {})
+    return _renderer.render(tokens, _parser.options, {})
 
 
 # Quotes and lists inside each other deeper than this are no longer writing but an attack

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,7 +25,13 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import (
+    LoaderCriteriaOption,
+    Mapper,
+    ORMExecuteState,
+    Session,
+    with_loader_criteria,
+)
 from sqlalchemy.sql import visitors
 
 from app.models import (
@@ -37,13 +43,8 @@ from app.models import (
     Space,
     User,
 )
-from app.models.comments import STATUS_HIDDEN, STATUS_PUBLISHED
-from app.models.spaces import (
-    ATTRIBUTION_CHATHAM_HOUSE,
-    ATTRIBUTION_CONSENT,
-    ATTRIBUTION_NAMED,
-    PRE_MODERATION,
-)
+from app.models.comments import CommentStatus
+from app.models.spaces import AttributionRule, PostingPolicy
 
 
 class Authored(Protocol):
@@ -54,7 +55,7 @@ class Authored(Protocol):
 
 
 class Moderated(Authored, Protocol):
-    status: str
+    status: CommentStatus
 
 
 @dataclass(frozen=True)
@@ -142,15 +143,22 @@ ANONYMOUS = Viewer()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class SpacePhase(StrEnum):
+    """Where a space stands in time: everything the clock changes on a reader's page."""
+
+    SOON = "soon"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 def space_is_open(space: Space, now: datetime) -> bool:
-    return space_phase(space.opens_at, space.closes_at, now) == "open"
+    return space_phase(space.opens_at, space.closes_at, now) is SpacePhase.OPEN
 
 
-def space_phase(opens_at: datetime, closes_at: datetime | None, now: datetime) -> str:
-    """'soon', 'open' or 'closed': everything the clock changes on a reader's page."""
+def space_phase(opens_at: datetime, closes_at: datetime | None, now: datetime) -> SpacePhase:
     if now < opens_at:
-        return "soon"
-    return "open" if closes_at is None or now < closes_at else "closed"
+        return SpacePhase.SOON
+    return SpacePhase.OPEN if closes_at is None or now < closes_at else SpacePhase.CLOSED
 
 
 def can_post(viewer: Viewer, space: Space, now: datetime) -> bool:
@@ -167,7 +175,7 @@ def can_reply(viewer: Viewer, space: Space, now: datetime, *, thread_locked: boo
 
 def needs_review(viewer: Viewer, space: Space) -> bool:
     """Whether a new comment waits in the queue before anyone else sees it."""
-    return space.posting_policy == PRE_MODERATION and not viewer.moderates(space.id)
+    return space.posting_policy == PostingPolicy.PRE_MODERATION and not viewer.moderates(space.id)
 
 
 def can_ask_question(viewer: Viewer, space: Space) -> bool:
@@ -197,7 +205,7 @@ def is_author(viewer: Viewer, comment: Authored) -> bool:
 
 def can_edit(viewer: Viewer, comment: Moderated, space: Space, now: datetime) -> bool:
     """Authors edit their own words while the space is open and they may post there."""
-    if not is_author(viewer, comment) or comment.status == STATUS_HIDDEN:
+    if not is_author(viewer, comment) or comment.status == CommentStatus.HIDDEN:
         return False
     return viewer.moderates(space.id) or (
         space_is_open(space, now) and not viewer.banned_from(space.id)
@@ -212,7 +220,7 @@ def can_flag(viewer: Viewer, comment: Moderated) -> bool:
     return (
         viewer.signed_in
         and not is_author(viewer, comment)
-        and comment.status == STATUS_PUBLISHED
+        and comment.status == CommentStatus.PUBLISHED
         and not viewer.banned_from(comment.space_id)
     )
 
@@ -220,7 +228,7 @@ def can_flag(viewer: Viewer, comment: Moderated) -> bool:
 def can_see_content(viewer: Viewer, comment: Moderated) -> bool:
     """Published text is public; anything else only for its author and the moderators."""
     return (
-        comment.status == STATUS_PUBLISHED
+        comment.status == CommentStatus.PUBLISHED
         or is_author(viewer, comment)
         or viewer.moderates(comment.space_id)
     )
@@ -287,12 +295,17 @@ def reader_of(session: Session) -> Viewer:
     return reader
 
 
-def for_purpose(statement: Executable, purpose: Purpose) -> Any:
+_Statement = TypeVar("_Statement", bound=Executable)
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+_Entity = TypeVar("_Entity")
+
+
+def for_purpose(statement: _Statement, purpose: Purpose) -> _Statement:
     """`statement`, naming the purpose it reads for (the gate applies it when it runs)."""
     return statement.execution_options(**{PURPOSE: purpose})
 
 
-def gate(session: Session, statement: Select[Any], purpose: Purpose | None = None) -> Select[Any]:
+def gate(session: Session, statement: _Query, purpose: Purpose | None = None) -> _Query:
     """The gate for a statement run on the session's Connection, past the ORM's events."""
     chosen = Purpose(purpose or statement.get_execution_options().get(PURPOSE) or _default(session))
     _check_wordless(statement, chosen)
@@ -344,14 +357,14 @@ def _key(viewer: Viewer) -> tuple[bool, int | None, frozenset[int]]:
     return viewer.is_admin, viewer.user_id, viewer.moderated_space_ids
 
 
-def _criteria(viewer: Viewer, purpose: Purpose) -> tuple[Any, ...]:
+def _criteria(viewer: Viewer, purpose: Purpose) -> tuple[LoaderCriteriaOption, ...]:
     return _criteria_for(_key(viewer), purpose)
 
 
 @lru_cache(maxsize=4096)
 def _criteria_for(
     key: tuple[bool, int | None, frozenset[int]], purpose: Purpose
-) -> tuple[Any, ...]:
+) -> tuple[LoaderCriteriaOption, ...]:
     """The loader criteria of one reader and purpose, built once and reused.
 
     Always the same shape (statuses, author, spaces), so one cached compilation serves
@@ -362,17 +375,17 @@ def _criteria_for(
         return ()
     if purpose is Purpose.PUBLISHED:
         # Whoever asks: the same for a moderator as for everyone.
-        words = _Rule((STATUS_PUBLISHED,), None, frozenset())
+        words = _Rule((CommentStatus.PUBLISHED,), None, frozenset())
         history = _Rule((), None, frozenset())  # an old text never leaves the site
     elif is_admin:
         return ()
     else:
-        words = _Rule((STATUS_PUBLISHED,), user_id, moderated)
+        words = _Rule((CommentStatus.PUBLISHED,), user_id, moderated)
         # Superseded texts: their author and the moderators only (`can_view_history`).
         history = _Rule((), user_id, moderated)
     # Hidden comments stay in a listing as placeholders; their words, files and
     # translations do not.
-    listed = words.with_status(STATUS_HIDDEN) if purpose is Purpose.LISTING else words
+    listed = words.with_status(CommentStatus.HIDDEN) if purpose is Purpose.LISTING else words
     return (
         _comment_criteria(listed),
         _translation_criteria(words),
@@ -386,14 +399,14 @@ def _criteria_for(
 class _Rule:
     """Comments readable: of these statuses, or by this author, or in these spaces."""
 
-    statuses: tuple[str, ...]
+    statuses: tuple[CommentStatus, ...]
     author_id: int | None
     space_ids: frozenset[int]
 
-    def with_status(self, status: str) -> _Rule:
+    def with_status(self, status: CommentStatus) -> _Rule:
         return _Rule((*self.statuses, status), self.author_id, self.space_ids)
 
-    def values(self) -> tuple[list[str], int, list[int]]:
+    def values(self) -> tuple[list[CommentStatus], int, list[int]]:
         # Ids start at 1: author 0 is nobody's.
         return list(self.statuses), self.author_id or 0, sorted(self.space_ids)
 
@@ -403,7 +416,7 @@ class _Rule:
 # statement with the same names would share one value.
 
 
-def _comment_criteria(rule: _Rule) -> Any:
+def _comment_criteria(rule: _Rule) -> LoaderCriteriaOption:
     c_statuses, c_author, c_spaces = rule.values()
     return with_loader_criteria(
         Comment,
@@ -414,7 +427,7 @@ def _comment_criteria(rule: _Rule) -> Any:
     )
 
 
-def _translation_criteria(rule: _Rule) -> Any:
+def _translation_criteria(rule: _Rule) -> LoaderCriteriaOption:
     t_statuses, t_author, t_spaces = rule.values()
     return with_loader_criteria(
         CommentTranslation,
@@ -430,7 +443,7 @@ def _translation_criteria(rule: _Rule) -> Any:
     )
 
 
-def _attachment_criteria(rule: _Rule) -> Any:
+def _attachment_criteria(rule: _Rule) -> LoaderCriteriaOption:
     a_statuses, a_author, a_spaces = rule.values()
     return with_loader_criteria(
         Attachment,
@@ -446,7 +459,7 @@ def _attachment_criteria(rule: _Rule) -> Any:
     )
 
 
-def _excerpt_criteria(rule: _Rule) -> Any:
+def _excerpt_criteria(rule: _Rule) -> LoaderCriteriaOption:
     e_statuses, e_author, e_spaces = rule.values()
     return with_loader_criteria(
         Excerpt,
@@ -462,7 +475,7 @@ def _excerpt_criteria(rule: _Rule) -> Any:
     )
 
 
-def _revision_criteria(rule: _Rule) -> Any:
+def _revision_criteria(rule: _Rule) -> LoaderCriteriaOption:
     r_statuses, r_author, r_spaces = rule.values()
     return with_loader_criteria(
         CommentRevision,
@@ -485,7 +498,9 @@ class GatedSession(Session):
     row loaded for a wider purpose (a moderator's, the system's) would slip past the gate.
     """
 
-    def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+    def get(
+        self, entity: type[_Entity] | Mapper[_Entity], ident: Any, **kwargs: Any
+    ) -> _Entity | None:
         held = (
             _gated(entity)
             and _default(self) is not Purpose.SYSTEM
@@ -506,7 +521,7 @@ class GatedSession(Session):
         return found if self.scalar(check, execution_options=options) else None
 
 
-def _gated(entity: Any) -> bool:
+def _gated(entity: object) -> TypeGuard[type[Any]]:
     return isinstance(entity, type) and getattr(entity, "__tablename__", None) in GATED_TABLES
 
 
@@ -522,9 +537,9 @@ def may_name(
 
     Moderators always know who wrote what; moderators' own posts are official and signed.
     """
-    if space.attribution == ATTRIBUTION_CHATHAM_HOUSE:
+    if space.attribution == AttributionRule.CHATHAM_HOUSE:
         named = False
-    elif space.attribution == ATTRIBUTION_CONSENT:
+    elif space.attribution == AttributionRule.CONSENT:
         named = named_consent
     else:
         named = True
@@ -537,6 +552,6 @@ def named_in_export(space: Space, *, author_is_moderator: bool, named_consent: b
     Unlike pages, exports leave the site: they never say more than the space's rule
     allows, whoever makes them. Moderators' own questions are official and signed.
     """
-    if author_is_moderator or space.attribution == ATTRIBUTION_NAMED:
+    if author_is_moderator or space.attribution == AttributionRule.NAMED:
         return True
-    return space.attribution == ATTRIBUTION_CONSENT and named_consent
+    return space.attribution == AttributionRule.CONSENT and named_consent

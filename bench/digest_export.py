@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from app.comments import threading  # noqa: E402
+import app.main  # noqa: E402, F401 - installs the route table the exports' links are built from
+from app.comments import threads  # noqa: E402
 from app.db import create_db_engine, make_session_factory  # noqa: E402
 from app.exports import digest as digests  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
@@ -43,6 +44,9 @@ from app.models import (  # noqa: E402
     Tag,
     User,
 )
+from app.models.comments import CommentKind  # noqa: E402
+from app.models.curation import EditorialState  # noqa: E402
+from app.models.spaces import AttributionRule  # noqa: E402
 from app.policy import Person, Viewer  # noqa: E402
 
 TARGETS = {"to_markdown": 0.1, "to_docx": 3.0}
@@ -109,7 +113,7 @@ def build_space(db: Session, comments: int, seed: int = 7) -> tuple[Space, Viewe
         languages="en fr es",
         opens_at=start,
         closes_at=start + timedelta(days=60),
-        attribution="consent",
+        attribution=AttributionRule.CONSENT,
     )
     db.add(space)
     db.flush()
@@ -146,11 +150,11 @@ def build_space(db: Session, comments: int, seed: int = 7) -> tuple[Space, Viewe
             None,
             "en",
             f"Question {number}: how should pathway {number} work in practice?",
-            kind="question",
+            kind=CommentKind.QUESTION,
             number=number,
             author_id=moderator.id,
         )
-        q.path = threading.root_path(is_question=True, number=number, comment_id=q.id)
+        q.path = threads.root_path(is_question=True, number=number, comment_id=q.id)
         questions.append(q)
     open_parents: list[Comment] = list(questions)
     for i in range(comments):
@@ -163,11 +167,11 @@ def build_space(db: Session, comments: int, seed: int = 7) -> tuple[Space, Viewe
             parent = rng.choice(open_parents)
         c = add(parent, lang, _text(rng, lang, rng.randint(130, 170)))
         c.path = (
-            threading.child_path(parent.path, c.id)
+            threads.child_path(parent.path, c.id)
             if parent
-            else threading.root_path(is_question=False, number=None, comment_id=c.id)
+            else threads.root_path(is_question=False, number=None, comment_id=c.id)
         )
-        c.depth = threading.depth_of(c.path)
+        c.depth = threads.depth_of(c.path)
         if c.depth < MAX_DEPTH:
             open_parents.append(c)
         if rng.random() < 0.1:
@@ -184,7 +188,7 @@ def build_space(db: Session, comments: int, seed: int = 7) -> tuple[Space, Viewe
             for tag in rng.sample(tags, rng.randint(1, 3)):
                 db.add(CommentTag(comment_id=c.id, tag_id=tag.id, created_by_id=moderator.id))
         if rng.random() < 0.2:
-            state = rng.choice(("candidate", "used", "excluded"))
+            state = rng.choice(tuple(EditorialState))
             db.add(
                 Curation(
                     comment_id=c.id, space_id=space.id, state=state, updated_by_id=moderator.id

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.admin import service as admin
 from app.comments import service as comments
-from app.comments import threading
+from app.comments import threads
 from app.markup import render_markdown
 from app.models import Comment, Space, SpaceModerator, SpaceText, User
 from app.policy import Person, Viewer
@@ -147,8 +147,8 @@ class Factory:
             )
             self.db.add(comment)
             self.db.flush()
-            comment.path = threading.child_path(parent.path, comment.id)
-            comment.depth = threading.depth_of(comment.path)
+            comment.path = threads.child_path(parent.path, comment.id)
+            comment.depth = threads.depth_of(comment.path)
             if comment.depth < 8:
                 parents.append(comment)
         self.db.flush()

@@ -27,12 +27,12 @@ from app.attachments import service as attachments
 from app.comments import service as comments
 from app.config import Settings
 from app.curation import service as curation
+from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
-from app.drafts.catalogue import section_choices
 from app.models import Comment, Space, SpaceModerator, User
-from app.models.spaces import POST_MODERATION, PRE_MODERATION
+from app.models.spaces import PostingPolicy
 from app.moderation import service as moderation
-from app.notifications import unsubscribe
+from app.notifications import subscriptions
 from app.policy import Person, Viewer
 from tests.documents import PDF
 from tests.factories import PASSWORD as SEED_PASSWORD
@@ -232,10 +232,10 @@ def seed(
     reply = post(ov, body("A reply."), comment)
     bomb = post(pv, "\n\n".join(MARKDOWN_BOMBS), question)
     hidden = post(ov, body("To be hidden."), question)
-    change_settings(db, admin_viewer, space, now, posting_policy=PRE_MODERATION)
+    change_settings(db, admin_viewer, space, now, posting_policy=PostingPolicy.PRE_MODERATION)
     pending = post(ov, body("To be rejected."), question)
     waiting = post(pv, body("Awaiting review."), question)
-    change_settings(db, admin_viewer, space, now, posting_policy=POST_MODERATION)
+    change_settings(db, admin_viewer, space, now, posting_policy=PostingPolicy.POST_MODERATION)
     for lang in ("fr", "es"):
         comments.save_translation(
             db, pv, comment, space, lang=lang, body=body(f"({lang})"), now=now, max_chars=20_000
@@ -290,7 +290,7 @@ def seed(
         ),
         now=now,
     )
-    unsubscribe.follow(db, part.id, space.id, now)
+    subscriptions.follow(db, part.id, space.id, now)
     db.flush()
     return HostileWorld(
         space=space,
@@ -308,7 +308,7 @@ def seed(
         attachment_id=paper.id,
         draft_id=draft.id,
         ban_id=ban.id,
-        unsubscribe_token=unsubscribe.make_token(secret_key, part.id, "reply"),
+        unsubscribe_token=subscriptions.make_token(secret_key, part.id, "reply"),
         tag_ids=[tag.id],
     )
 
@@ -485,6 +485,12 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
         "/{lang}/drafts/{draft_id}/export.{fmt}": [
             f"/{lang}/drafts/{w.draft_id}/export.md",
             f"/{lang}/drafts/{w.draft_id}/export.{q(HOSTILE_ID)}",
+        ],
+        "/{lang}/drafts/{draft_id}/jobs/{job_id}": [
+            f"/{lang}/drafts/{w.draft_id}/jobs/{q(HOSTILE_ID)}"
+        ],
+        "/{lang}/drafts/{draft_id}/jobs/{job_id}/file": [
+            f"/{lang}/drafts/{w.draft_id}/jobs/{'A' * 24}/file"
         ],
         "/{lang}/admin/spaces/{slug}/export.json": [f"/{lang}/admin/spaces/{s}/export.json"],
         "/{lang}/admin/import": [f"/{lang}/admin/import"],

@@ -2,9 +2,11 @@
 
 The first check is the one `uv sync --locked` makes (the root package's recorded
 requirements against pyproject's), done here without uv or the network so a stale lock
-fails the suite with the command that fixes it.
+fails the suite with the command that fixes it. The last one keeps the Makefile and the
+Dockerfile installing from the lock with the same uv.
 """
 
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -103,3 +105,23 @@ def test_every_locked_artifact_is_hash_checked_and_this_machine_can_install_it()
             f"{package['name']} {package['version']}: no wheel for "
             f"CPython {sys.version_info.major}.{sys.version_info.minor} on this platform"
         )
+
+
+def test_the_makefile_and_the_dockerfile_install_from_the_lock_with_one_uv() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    pinned = re.search(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert pinned, "the Makefile pins uv as UV_VERSION"
+    assert re.findall(r"\buv==(\S+)", dockerfile) == [pinned[1]], (
+        f"the Dockerfile must install uv {pinned[1]}, as the Makefile does"
+    )
+    # pip fetches uv and nothing else; the rest is `uv sync --locked` (`make floors` alone
+    # resolves anew, with `uv pip install`, into a venv of its own).
+    for name, text in (("Makefile", makefile), ("Dockerfile", dockerfile)):
+        for line in re.findall(r"^.*(?<!uv )(?<!\$\(UV\) )\bpip install\b.*$", text, re.MULTILINE):
+            assert re.search(r"\buv==\S+\s*$", line), f"{name}: {line.strip()}"
+    sync = re.search(r"^UV_SYNC := .*\$\(UV\) sync --locked\b", makefile, re.MULTILINE)
+    assert sync, "the Makefile installs with `uv sync --locked` (UV_SYNC)"
+    syncs = re.findall(r"\buv sync\b.*$", dockerfile, re.MULTILINE)
+    assert syncs, "the Dockerfile installs with uv sync"
+    assert all("--locked" in sync for sync in syncs), syncs

@@ -25,7 +25,7 @@ from app.models import (
     Excerpt,
     Space,
 )
-from app.models.comments import STATUS_HIDDEN, STATUS_PENDING, STATUS_REJECTED
+from app.models.comments import CommentStatus
 from app.policy import ANONYMOUS, Purpose, Viewer
 from tests.factories import Factory
 from tests.read_gate import WITNESS
@@ -49,7 +49,9 @@ def world(factory: Factory, db: Session) -> dict:
     pending = factory.comment(space, alice, "Pending words.", parent=shown)
     hidden = factory.comment(space, alice, "Hidden words.", parent=shown)
     rejected = factory.comment(space, alice, "Rejected words.", parent=shown)
-    pending.status, hidden.status, rejected.status = STATUS_PENDING, STATUS_HIDDEN, STATUS_REJECTED
+    pending.status = CommentStatus.PENDING
+    hidden.status = CommentStatus.HIDDEN
+    rejected.status = CommentStatus.REJECTED
     now = datetime.now(UTC)
     for comment in (published, hidden):
         db.add(

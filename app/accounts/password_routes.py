@@ -12,6 +12,7 @@ from app.accounts import cookies, credentials
 from app.errors import Forbidden, FormErrors
 from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -31,7 +32,7 @@ def change_form(
     return render(request, "accounts/password_change.html", {"errors": {}})
 
 
-@router.post("/{lang}/account/password")
+@router.post("/{lang}/account/password", name="password_change_submit")
 def change(
     request: Request,
     lang: LangDep,
@@ -59,12 +60,14 @@ def change(
             headers=exc.headers,
         )
     except FormErrors as exc:
+        # Answered here, not through app/web/form_errors, which rolls back: a wrong
+        # current password counts against the limit above, and the count must be kept.
         return render(
             request, "accounts/password_change.html", {"errors": exc.errors}, status_code=422
         )
     # Every session ended with the change, this one too: rotate it to a new token.
     token = cookies.new_session(request, db, user, now=now, settings=settings)
-    return cookies.signed_in(request, f"/{lang}/account/password/changed", token, settings)
+    return cookies.signed_in(request, url_for("password_changed", lang=lang), token, settings)
 
 
 @router.get("/{lang}/account/password/changed", name="password_changed")

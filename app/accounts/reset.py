@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from app.accounts import credentials, names, tokens
 from app.errors import FormErrors
 from app.models import User
-from app.models.accounts import PURPOSE_PASSWORD_RESET
+from app.models.accounts import TokenPurpose
 from app.notifications import outbox
+from app.web import urls
 
 
 def reset_path(token: str) -> str:
     """The link's path after the language prefix (the mail adds the recipient's)."""
-    return f"/password/reset/{token}"
+    return urls.path_after_language("password_reset", token=token)
 
 
 def request_reset(db: Session, email: str, *, now: datetime, lifetime: timedelta) -> None:
@@ -27,7 +28,7 @@ def request_reset(db: Session, email: str, *, now: datetime, lifetime: timedelta
     user = db.scalar(select(User).where(User.email == names.clean_email(email)))
     if user is None:
         return
-    token = tokens.issue(db, user, PURPOSE_PASSWORD_RESET, now=now, lifetime=lifetime)
+    token = tokens.issue(db, user, TokenPurpose.PASSWORD_RESET, now=now, lifetime=lifetime)
     payload: dict[str, object] = {
         "path": reset_path(token),
         "minutes": int(lifetime.total_seconds() // 60),
@@ -37,7 +38,7 @@ def request_reset(db: Session, email: str, *, now: datetime, lifetime: timedelta
 
 def user_for(db: Session, token: str, *, now: datetime) -> User:
     """The account a reset link is for; raises tokens.InvalidLink."""
-    return tokens.redeemable(db, token, PURPOSE_PASSWORD_RESET, now=now)[1]
+    return tokens.redeemable(db, token, TokenPurpose.PASSWORD_RESET, now=now)[1]
 
 
 def reset_password(db: Session, token: str, password: str, *, now: datetime) -> User:
@@ -47,7 +48,7 @@ def reset_password(db: Session, token: str, password: str, *, now: datetime) -> 
     concurrent request raises tokens.InvalidLink. The mailbox received the link, so the
     address counts as verified too.
     """
-    row, user = tokens.redeemable(db, token, PURPOSE_PASSWORD_RESET, now=now)
+    row, user = tokens.redeemable(db, token, TokenPurpose.PASSWORD_RESET, now=now)
     problem = credentials.new_password_problem(user, password)
     if problem:
         raise FormErrors({"password": problem})

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from app import ratelimit
 from app.accounts import cookies, reset, tokens
 from app.accounts.link_pages import invalid_link
-from app.errors import FormErrors
-from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
+from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep
+from app.web.form_errors import redraw_if_refused, status_of
 from app.web.security import TOKEN_PAGE_HEADERS
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -54,16 +55,15 @@ def _reset_page(
 
 
 @router.get("/{lang}/password/forgot", name="password_forgot")
-def forgot_form(request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep) -> Response:
+def forgot_form(request: Request, lang: LangDep, render: RenderDep) -> Response:
     return _forgot_page(request, render)
 
 
-@router.post("/{lang}/password/forgot")
+@router.post("/{lang}/password/forgot", name="password_forgot_submit")
 def forgot(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
@@ -98,7 +98,6 @@ def reset_form(
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
 ) -> Response:
@@ -110,24 +109,28 @@ def reset_form(
     return _reset_page(request, render, token)
 
 
-@router.post("/{lang}/password/reset/{token}")
+@router.post("/{lang}/password/reset/{token}", name="password_reset_submit")
 def reset_password(
     request: Request,
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
     password: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        user = reset.reset_password(db, token, password, now=now)
+        with redraw_if_refused(
+            lambda refusal: _reset_page(
+                request, render, token, refusal.errors, status_code=status_of(refusal)
+            )
+        ):
+            user = reset.reset_password(db, token, password, now=now)
     except tokens.InvalidLink:
         return invalid_link(request, render, "reset")
-    except FormErrors as exc:
-        return _reset_page(request, render, token, exc.errors, status_code=422)
     # Every session of the account has ended; this browser starts a fresh one.
     session_token = cookies.new_session(request, db, user, now=now, settings=settings)
-    return cookies.signed_in(request, f"/{lang}/account/password/changed", session_token, settings)
+    return cookies.signed_in(
+        request, url_for("password_changed", lang=lang), session_token, settings
+    )

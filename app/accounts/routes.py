@@ -30,28 +30,27 @@ from app.web.deps import (
     SettingsDep,
     ViewerDep,
 )
+from app.web.form_errors import redraw_if_refused, status_of
 from app.web.htmx import redirect
 from app.web.ids import RowId
 from app.web.safety import safe_next
+from app.web.urls import url_for
 
 router = APIRouter()
 
 
 @router.get("/{lang}/register", name="register")
-def register_form(
-    request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep, next: str = ""
-) -> Response:
+def register_form(request: Request, lang: LangDep, render: RenderDep, next: str = "") -> Response:
     return render(
         request, "accounts/register.html", {"form": {}, "errors": {}, "next": safe_next(next, lang)}
     )
 
 
-@router.post("/{lang}/register")
+@router.post("/{lang}/register", name="register_submit")
 def register(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
@@ -61,17 +60,17 @@ def register(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     target = safe_next(next, lang)
-    try:
-        user = service.register(
-            db, display_name=display_name, email=email, password=password, locale=lang
-        )
-    except FormErrors as exc:
-        form = {"display_name": display_name, "email": email}
-        return render(
+    form = {"display_name": display_name, "email": email}
+    with redraw_if_refused(
+        lambda refusal: render(
             request,
             "accounts/register.html",
-            {"form": form, "errors": exc.errors, "next": target},
-            status_code=422,
+            {"form": form, "errors": refusal.errors, "next": target},
+            status_code=status_of(refusal),
+        )
+    ):
+        user = service.register(
+            db, display_name=display_name, email=email, password=password, locale=lang
         )
     verification.send_link(db, user, now=now)
     token = cookies.new_session(request, db, user, now=now, settings=settings)
@@ -79,20 +78,17 @@ def register(
 
 
 @router.get("/{lang}/sign-in", name="sign_in")
-def sign_in_form(
-    request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep, next: str = ""
-) -> Response:
+def sign_in_form(request: Request, lang: LangDep, render: RenderDep, next: str = "") -> Response:
     return render(
         request, "accounts/sign_in.html", {"form": {}, "errors": {}, "next": safe_next(next, lang)}
     )
 
 
-@router.post("/{lang}/sign-in")
+@router.post("/{lang}/sign-in", name="sign_in_submit")
 def sign_in(
     request: Request,
     lang: LangDep,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
@@ -117,6 +113,8 @@ def sign_in(
             headers=exc.headers,
         )
     except FormErrors as exc:
+        # Answered here, not through app/web/form_errors, which rolls back: a wrong
+        # password counts against the limits above, and the count must be kept.
         return render(
             request,
             "accounts/sign_in.html",
@@ -138,7 +136,7 @@ def sessions(
     return render(request, "accounts/sessions.html", {"sessions": rows})
 
 
-@router.post("/{lang}/account/sessions/end")
+@router.post("/{lang}/account/sessions/end", name="sessions_end")
 def end_sessions(
     request: Request,
     lang: LangDep,
@@ -150,7 +148,7 @@ def end_sessions(
     if viewer.user_id is None or not token:
         raise Forbidden("sign-in")
     service.end_other_sessions(db, viewer.user_id, token, session_id=session_id)
-    return redirect(request, f"/{lang}/account/sessions")
+    return redirect(request, url_for("sessions", lang=lang))
 
 
 @router.post("/{lang}/sign-out", name="sign_out")
@@ -158,7 +156,7 @@ def sign_out(request: Request, lang: LangDep, db: DbDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.end_session(db, token)
-    response = redirect(request, f"/{lang}/")
+    response = redirect(request, url_for("space_list", lang=lang))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

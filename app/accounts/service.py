@@ -184,7 +184,7 @@ def resolve_viewer(
     )
 
 
-def active_bans(now: datetime) -> Select[tuple[Ban]]:
+def active_bans(now: datetime) -> Select[Ban]:
     return select(Ban).where(
         Ban.lifted_at.is_(None),
         Ban.starts_at <= now,

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.db import rows_updated
 from app.models import AccountToken, User
+from app.models.accounts import TokenPurpose
 
 
 class InvalidLink(Exception):
@@ -29,7 +31,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(db: Session, user: User, purpose: str, *, now: datetime, lifetime: timedelta) -> str:
+def issue(
+    db: Session, user: User, purpose: TokenPurpose, *, now: datetime, lifetime: timedelta
+) -> str:
     """A new link for `purpose`; the person's older unused links for it stop working."""
     db.execute(
         update(AccountToken)
@@ -56,7 +60,7 @@ def issue(db: Session, user: User, purpose: str, *, now: datetime, lifetime: tim
     return token
 
 
-def find(db: Session, token: str, purpose: str, *, now: datetime) -> AccountToken | None:
+def find(db: Session, token: str, purpose: TokenPurpose, *, now: datetime) -> AccountToken | None:
     """The unused, unexpired token of this purpose, or None."""
     if not token or len(token) > _MAX_TOKEN_CHARS:
         return None
@@ -67,7 +71,7 @@ def find(db: Session, token: str, purpose: str, *, now: datetime) -> AccountToke
 
 
 def redeemable(
-    db: Session, token: str, purpose: str, *, now: datetime
+    db: Session, token: str, purpose: TokenPurpose, *, now: datetime
 ) -> tuple[AccountToken, User]:
     """The token and its account, when the link may still be used; raises InvalidLink."""
     row = find(db, token, purpose, now=now)
@@ -83,10 +87,11 @@ def spend(db: Session, row: AccountToken, *, now: datetime) -> bool:
     A conditional UPDATE, not a read then a write: of two requests racing with the same
     link, exactly one sees its row change.
     """
-    result = db.execute(
+    matched = rows_updated(
+        db,
         update(AccountToken)
         .where(AccountToken.id == row.id, AccountToken.used_at.is_(None))
         .values(used_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return matched == 1

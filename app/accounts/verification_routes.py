@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -13,14 +15,23 @@ from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
 from app.web.security import TOKEN_PAGE_HEADERS
+from app.web.urls import url_for
 
 router = APIRouter()
+
+
+class VerifyPage(StrEnum):
+    """What the verification page says."""
+
+    CONFIRM = "confirm"  # the link works: confirm the address
+    DONE = "done"  # the address is confirmed
+    SENT = "sent"  # a new link was sent (or not, with an error)
 
 
 def _page(
     request: Request,
     render: RenderDep,
-    state: str,
+    state: VerifyPage,
     *,
     token: str = "",
     email: str = "",
@@ -50,7 +61,6 @@ def verify_form(
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
 ) -> Response:
@@ -59,16 +69,15 @@ def verify_form(
         user = verification.check(db, token, now=now)
     except tokens.InvalidLink:
         return invalid_link(request, render, "verify")
-    return _page(request, render, "confirm", token=token, email=user.email)
+    return _page(request, render, VerifyPage.CONFIRM, token=token, email=user.email)
 
 
-@router.post("/{lang}/email/verify/{token}")
+@router.post("/{lang}/email/verify/{token}", name="verify_email_confirm")
 def verify(
     request: Request,
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
 ) -> Response:
@@ -77,12 +86,12 @@ def verify(
     except tokens.InvalidLink:
         return invalid_link(request, render, "verify")
     # Redirected, so the page is drawn for a verified viewer (no "please confirm" notice).
-    return redirect(request, f"/{lang}/email/verified")
+    return redirect(request, url_for("email_verified", lang=lang))
 
 
 @router.get("/{lang}/email/verified", name="email_verified")
-def verified(request: Request, lang: LangDep, viewer: ViewerDep, render: RenderDep) -> Response:
-    return _page(request, render, "done")
+def verified(request: Request, lang: LangDep, render: RenderDep) -> Response:
+    return _page(request, render, VerifyPage.DONE)
 
 
 @router.post("/{lang}/email/verify", name="verify_email_resend")
@@ -100,18 +109,18 @@ def send_again(
     user = db.get(User, viewer.user_id)
     assert user is not None  # the session row would have gone with the account
     if user.email_verified_at is not None:
-        return redirect(request, f"/{lang}/email/verified")
+        return redirect(request, url_for("email_verified", lang=lang))
     try:
         limiter.check(ratelimit.VERIFY_RESEND_PER_USER, str(user.id), db=db)
     except ratelimit.TooMany as exc:
         return _page(
             request,
             render,
-            "sent",
+            VerifyPage.SENT,
             email=user.email,
             error=exc.message,
             status_code=429,
             headers=exc.headers,
         )
     verification.send_link(db, user, now=now)
-    return _page(request, render, "sent", email=user.email)
+    return _page(request, render, VerifyPage.SENT, email=user.email)

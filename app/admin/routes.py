@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import policy
 from app.admin import service
-from app.db import discard_changes
-from app.errors import Forbidden, FormErrors, Stale
+from app.errors import Forbidden, FormErrors
 from app.i18n import LOCALES
 from app.models import SpaceText
-from app.moderation import queries as moderation_queries
+from app.models.base import state_or_none
+from app.models.spaces import AttributionRule, PostingPolicy
+from app.moderation import reads as moderation_reads
 from app.moderation import service as moderation
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.form_errors import redraw_if_refused, status_of
 from app.web.htmx import redirect
 from app.web.ids import RowId
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -55,10 +59,19 @@ class NewSpaceForm(TextsForm):
     closes_on: str = ""
 
 
+# A choice the form does not offer reads as none: the service answers with its form error.
+PostingPolicyChoice = Annotated[
+    PostingPolicy | None, BeforeValidator(partial(state_or_none, PostingPolicy))
+]
+AttributionChoice = Annotated[
+    AttributionRule | None, BeforeValidator(partial(state_or_none, AttributionRule))
+]
+
+
 class SettingsForm(BaseModel):
     version: int = -1
-    posting_policy: str = ""
-    attribution: str = ""
+    posting_policy: PostingPolicyChoice = None
+    attribution: AttributionChoice = None
     opens_on: str = ""
     closes_on: str = ""
     max_shown_depth: str = ""
@@ -77,7 +90,7 @@ def admin_home(
     return render(request, "admin/home.html", context)
 
 
-@router.post("/{lang}/admin/spaces")
+@router.post("/{lang}/admin/spaces", name="admin_create_space")
 def create_space(
     request: Request,
     lang: LangDep,
@@ -95,17 +108,18 @@ def create_space(
         closes_on=data.closes_on,
         texts=data.texts(),
     )
-    try:
-        space = service.create_space(db, viewer, new, now=now)
-    except FormErrors as exc:
-        discard_changes(db)
+
+    def form_page(refusal: FormErrors) -> Response:
         context = {
             "spaces": spaces.list_spaces(db, viewer, lang=lang, now=now),
             "form": form,
-            "errors": exc.errors,
+            "errors": refusal.errors,
         }
-        return render(request, "admin/home.html", context, status_code=422)
-    return redirect(request, f"/{lang}/admin/spaces/{space.slug}")
+        return render(request, "admin/home.html", context, status_code=status_of(refusal))
+
+    with redraw_if_refused(form_page):
+        space = service.create_space(db, viewer, new, now=now)
+    return redirect(request, url_for("admin_space", lang=lang, slug=space.slug))
 
 
 def _space_admin(
@@ -152,7 +166,7 @@ def space_admin(
     return _space_admin(request, render, db, viewer, space_view, saved=saved)
 
 
-@router.post("/{lang}/admin/spaces/{slug}")
+@router.post("/{lang}/admin/spaces/{slug}", name="admin_save_space")
 def save_space_texts(
     request: Request,
     lang: LangDep,
@@ -165,24 +179,23 @@ def save_space_texts(
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     form = data.model_dump()
-    try:
-        service.save_texts(db, viewer, space_view.space, data.texts(), version=data.texts_version)
-    except FormErrors as exc:
-        discard_changes(db)
-        return _space_admin(
+    with redraw_if_refused(
+        lambda refusal: _space_admin(
             request,
             render,
             db,
             viewer,
             space_view,
             form=form,
-            errors=exc.errors,
-            status_code=409 if isinstance(exc, Stale) else None,
+            errors=refusal.errors,
+            status_code=status_of(refusal),
         )
-    return redirect(request, f"/{lang}/admin/spaces/{slug}?saved=1")
+    ):
+        service.save_texts(db, viewer, space_view.space, data.texts(), version=data.texts_version)
+    return redirect(request, url_for("admin_space", lang=lang, slug=slug, query={"saved": 1}))
 
 
-@router.post("/{lang}/admin/spaces/{slug}/moderators")
+@router.post("/{lang}/admin/spaces/{slug}/moderators", name="admin_add_moderator")
 def add_moderator(
     request: Request,
     lang: LangDep,
@@ -194,15 +207,16 @@ def add_moderator(
     who: Annotated[str, Form()] = "",
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
-    try:
+    with redraw_if_refused(
+        lambda refusal: _space_admin(request, render, db, viewer, space_view, errors=refusal.errors)
+    ):
         service.add_moderator(db, viewer, space_view.space, who)
-    except FormErrors as exc:
-        discard_changes(db)
-        return _space_admin(request, render, db, viewer, space_view, form=None, errors=exc.errors)
-    return redirect(request, f"/{lang}/admin/spaces/{slug}")
+    return redirect(request, url_for("admin_space", lang=lang, slug=slug))
 
 
-@router.post("/{lang}/admin/spaces/{slug}/moderators/{user_id}/remove")
+@router.post(
+    "/{lang}/admin/spaces/{slug}/moderators/{user_id}/remove", name="admin_remove_moderator"
+)
 def remove_moderator(
     request: Request,
     lang: LangDep,
@@ -214,7 +228,7 @@ def remove_moderator(
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     service.remove_moderator(db, viewer, space_view.space, user_id)
-    return redirect(request, f"/{lang}/admin/spaces/{slug}")
+    return redirect(request, url_for("admin_space", lang=lang, slug=slug))
 
 
 @router.get("/{lang}/admin/users", name="admin_users")
@@ -246,7 +260,7 @@ def _users_page(
     context = {
         "users": service.list_users(db, viewer, q),
         "q": q,
-        "bans": db.execute(moderation_queries.active_bans(None, now)).all(),
+        "bans": moderation_reads.suspensions(db, None, now),
         "errors": errors or {},
         "ban_user": ban_user,
         "form": form or {},
@@ -254,7 +268,7 @@ def _users_page(
     return render(request, "admin/users.html", context, status_code=422 if errors else 200)
 
 
-@router.post("/{lang}/admin/users/{user_id}/role")
+@router.post("/{lang}/admin/users/{user_id}/role", name="admin_set_role")
 def set_role(
     request: Request,
     lang: LangDep,
@@ -265,15 +279,14 @@ def set_role(
     render: RenderDep,
     admin: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
+    with redraw_if_refused(
+        lambda refusal: _users_page(request, render, db, viewer, now, errors=refusal.errors)
+    ):
         service.set_admin(db, viewer, user_id, admin=admin)
-    except FormErrors as exc:
-        discard_changes(db)
-        return _users_page(request, render, db, viewer, now, errors=exc.errors)
-    return redirect(request, f"/{lang}/admin/users")
+    return redirect(request, url_for("admin_users", lang=lang))
 
 
-@router.post("/{lang}/admin/users/{user_id}/ban")
+@router.post("/{lang}/admin/users/{user_id}/ban", name="admin_ban_user")
 def ban_everywhere(
     request: Request,
     lang: LangDep,
@@ -285,7 +298,12 @@ def ban_everywhere(
     reason: Annotated[str, Form()] = "",
     ends_on: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
+    form = {"reason": reason, "ends_on": ends_on}
+    with redraw_if_refused(
+        lambda refusal: _users_page(
+            request, render, db, viewer, now, errors=refusal.errors, ban_user=user_id, form=form
+        )
+    ):
         request_ = moderation.BanRequest(
             user_id=user_id,
             space_id=None,
@@ -293,13 +311,7 @@ def ban_everywhere(
             ends_at=moderation.parse_day(ends_on, "ends_on"),
         )
         moderation.ban(db, viewer, request_, now=now)
-    except FormErrors as exc:
-        discard_changes(db)
-        form = {"reason": reason, "ends_on": ends_on}
-        return _users_page(
-            request, render, db, viewer, now, errors=exc.errors, ban_user=user_id, form=form
-        )
-    return redirect(request, f"/{lang}/admin/users")
+    return redirect(request, url_for("admin_users", lang=lang))
 
 
 def _settings_page(
@@ -318,7 +330,7 @@ def _settings_page(
         "form": form,
         "errors": errors,
         "saved": saved,
-        "show": "settings",
+        "show": "space_settings",  # the moderation tab of this page's route
         "counts": counts,
     }
     status = status_code or (422 if errors else 200)
@@ -349,11 +361,11 @@ def settings_page(
         "flag_threshold": space.flag_threshold,
         "version": space.version,
     }
-    counts = db.execute(moderation_queries.counts(space.id)).one()
+    counts = moderation_reads.waiting_in(db, space.id)
     return _settings_page(request, render, space_view, form, {}, saved=saved, counts=counts)
 
 
-@router.post("/{lang}/spaces/{slug}/settings")
+@router.post("/{lang}/spaces/{slug}/settings", name="space_settings_save")
 def save_settings(
     request: Request,
     lang: LangDep,
@@ -367,27 +379,27 @@ def save_settings(
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     form = data.model_dump()
     fields = service.SpaceSettings(**form)
-    try:
-        service.update_settings(db, viewer, space_view.space, fields, now=now)
-    except FormErrors as exc:
-        discard_changes(db)
-        counts = db.execute(moderation_queries.counts(space_view.space.id)).one()
-        # A stale form is answered 409; the next save is based on the current version.
-        stale = isinstance(exc, Stale)
+
+    def form_page(refusal: FormErrors) -> Response:
+        # Stale or not, the next save is based on the current version.
         form["version"] = space_view.space.version
+        counts = moderation_reads.waiting_in(db, space_view.space.id)
         return _settings_page(
             request,
             render,
             space_view,
             form,
-            exc.errors,
+            refusal.errors,
             counts=counts,
-            status_code=409 if stale else None,
+            status_code=status_of(refusal),
         )
-    return redirect(request, f"/{lang}/spaces/{slug}/settings?saved=1")
+
+    with redraw_if_refused(form_page):
+        service.update_settings(db, viewer, space_view.space, fields, now=now)
+    return redirect(request, url_for("space_settings", lang=lang, slug=slug, query={"saved": 1}))
 
 
-@router.post("/{lang}/spaces/{slug}/close")
+@router.post("/{lang}/spaces/{slug}/close", name="space_close")
 def close_space(
     request: Request,
     lang: LangDep,
@@ -399,8 +411,8 @@ def close_space(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
-    try:
+    space_page = url_for("space_page", lang=lang, slug=slug)
+    # Refused only when the space is not open (closed a moment ago, say): its page says so.
+    with redraw_if_refused(lambda _refusal: redirect(request, space_page)):
         moderation.close_space(db, viewer, space_view.space, reason=reason, now=now)
-    except FormErrors:
-        discard_changes(db)
-    return redirect(request, f"/{lang}/spaces/{slug}")
+    return redirect(request, space_page)

@@ -16,7 +16,9 @@ from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import LOCALES, gettext
 from app.markup import render_markdown
 from app.models import Space, SpaceModerator, SpaceText, User
-from app.models.spaces import ATTRIBUTION_RULES, POSTING_POLICIES
+from app.models.base import state_or_none
+from app.models.moderation import AuditTarget, ModerationAction
+from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import audit
 from app.moderation.service import parse_day
 from app.policy import Viewer
@@ -216,10 +218,10 @@ def list_users(db: Session, viewer: Viewer, query: str, limit: int = 100) -> lis
 
 @dataclass(frozen=True)
 class SpaceSettings:
-    """The space settings form as sent: strings, checked here."""
+    """The space settings form as sent, checked here (None: no choice, or a bad one)."""
 
-    posting_policy: str
-    attribution: str
+    posting_policy: PostingPolicy | None
+    attribution: AttributionRule | None
     opens_on: str
     closes_on: str
     max_shown_depth: str
@@ -248,22 +250,24 @@ def update_settings(
     if form.version != space.version:
         raise _stale_settings()
     errors: dict[str, str] = {}
-    if form.posting_policy not in POSTING_POLICIES:
+    posting_policy = state_or_none(PostingPolicy, form.posting_policy)
+    if posting_policy is None:
         errors["posting_policy"] = gettext("Choose how comments are published.")
-    if form.attribution not in ATTRIBUTION_RULES:
+    attribution = state_or_none(AttributionRule, form.attribution)
+    if attribution is None:
         errors["attribution"] = gettext("Choose an attribution rule.")
     depth = _small_int(form.max_shown_depth, "max_shown_depth", 1, MAX_INDENT, errors)
     threshold = _small_int(form.flag_threshold, "flag_threshold", 1, 100, errors)
     opens, closes = _dates(form.opens_on, form.closes_on, errors, default_opens=space.opens_at)
-    if errors:
+    if errors or posting_policy is None or attribution is None:
         raise FormErrors(errors)
     # The version compared above came from a plain SELECT; the conditional UPDATE decides.
     if not claim_version(db, space, form.version):
         db.refresh(space)
         raise _stale_settings()
     before = _describe(space)
-    space.posting_policy = form.posting_policy
-    space.attribution = form.attribution
+    space.posting_policy = posting_policy
+    space.attribution = attribution
     space.max_shown_depth = depth
     space.flag_threshold = threshold
     space.opens_at = opens
@@ -273,8 +277,8 @@ def update_settings(
         audit.record(
             db,
             viewer,
-            audit.SETTINGS,
-            target_type="space",
+            ModerationAction.SETTINGS,
+            target_type=AuditTarget.SPACE,
             target_id=space.id,
             space_id=space.id,
             reason=after,

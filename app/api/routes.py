@@ -13,12 +13,13 @@ from app.comments import idempotency
 from app.comments import service as comments
 from app.comments.language import detect_language
 from app.comments.views import CommentView
-from app.db import discard_changes
-from app.errors import Forbidden, FormErrors
+from app.errors import Forbidden
 from app.i18n import DEFAULT_LOCALE
 from app.spaces import service as spaces
-from app.spaces.routes import MAX_SHOWN_DEPTH
+from app.spaces.service import MAX_SHOWN_DEPTH
 from app.web.deps import DbDep, LimiterDep, NowDep, SettingsDep, ViewerDep
+from app.web.form_errors import redraw_if_refused
+from app.web.urls import url_for
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -59,7 +60,7 @@ def _comment_out(c: CommentView, lang: str) -> CommentOut:
                 filename=a.filename,
                 content_type=a.content_type,
                 size_bytes=a.size_bytes,
-                url=f"/{lang}/attachments/{a.id}",
+                url=url_for("attachment", lang=lang, attachment_id=a.id),
             )
             for a in c.attachments
         ],
@@ -124,7 +125,9 @@ def create_comment(
     if viewer.user is None:
         raise Forbidden("sign-in")
     comment_lang = payload.lang or detect_language(payload.body) or lang
-    try:
+    with redraw_if_refused(
+        lambda refusal: JSONResponse({"errors": refusal.errors}, status_code=422)
+    ):
         key = idempotency.clean_key(idempotency_key)
         # The same posting limit as the pages; a retry of a post already made is not counted.
         if (
@@ -145,9 +148,6 @@ def create_comment(
             max_chars=settings.max_comment_chars,
             idempotency_key=key,
         )
-    except FormErrors as exc:
-        discard_changes(db)
-        return JSONResponse({"errors": exc.errors}, status_code=422)
     comment = posted.comment
     if posted.replayed:
         response.headers["Idempotent-Replayed"] = "true"

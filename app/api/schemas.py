@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.models.comments import CommentKind, CommentStatus
+
 
 class SpaceOut(BaseModel):
     slug: str
@@ -29,13 +31,13 @@ class AttachmentOut(BaseModel):
 
 class CommentOut(BaseModel):
     id: int
-    kind: str
+    kind: CommentKind
     number: int | None
     parent_id: int | None
     depth: int
     author: str | None = Field(description="Empty where the space's attribution rule hides it.")
     author_is_moderator: bool
-    status: str
+    status: CommentStatus
     lang: str
     shown_lang: str
     versions: list[str]

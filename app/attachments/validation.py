@@ -12,9 +12,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
 
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ODT = "application/vnd.oasis.opendocument.text"
+from app.documents.formats import DOCX, ODT, PDF
 
 EXTENSIONS = {PDF: "pdf", DOCX: "docx", ODT: "odt"}
 
@@ -99,7 +97,7 @@ def _active_pdf_object(value: DictionaryObject) -> str | None:
     """What makes one PDF dictionary active content (a script, a launch, an embedded file)."""
     for key in value:
         if key in _PDF_ACTIVE_KEYS:
-            return key
+            return str(key)
     if value.get("/S") in _PDF_ACTIVE_ACTIONS:
         return str(value["/S"])
     if value.get("/Type") in _PDF_ACTIVE_TYPES or value.get("/Subtype") in _PDF_ACTIVE_TYPES:
@@ -129,7 +127,7 @@ def _check_pdf(data: bytes) -> None:
         stack = _pdf_objects(reader)
         seen: set[tuple[int, int]] = set()
         while stack:
-            item = stack.pop()
+            item: PdfObject | None = stack.pop()  # a dangling reference resolves to None
             if isinstance(item, IndirectObject):
                 if (item.idnum, item.generation) in seen:
                     continue

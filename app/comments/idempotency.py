@@ -1,17 +1,13 @@
 """Idempotency keys: a form or API call sent twice creates one comment, not two.
 
-Each posting form carries a fresh random key; the API takes one in a header. A key is
-unique per author (a database constraint), so a retry after a lost answer, a double
-click or two racing requests all end at the comment the first one created.
+Each posting form carries a fresh random key (app/web/formkeys.py); the API takes one in
+a header. A key is unique per author (a database constraint), so a retry after a lost
+answer, a double click or two racing requests all end at the comment the first one created.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,32 +15,13 @@ from sqlalchemy.orm import Session
 from app.errors import FormErrors
 from app.i18n import gettext
 from app.models import Comment, CommentRevision
+from app.models.comments import CommentKind
 
 FIELD = "idempotency_key"
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 64
 # Letters, digits, hyphens and underscores: UUIDs and URL-safe random tokens fit.
 _SAFE = re.compile(r"[A-Za-z0-9_-]+")
-
-
-# Set while a page is rendered for the page cache: its forms get this stand-in, and each
-# response fills in a key of its own (app/web/pagecache.py).
-_stand_in: ContextVar[str | None] = ContextVar("idempotency_stand_in", default=None)
-
-
-def new_key() -> str:
-    """A key for a form about to be rendered (32 URL-safe characters)."""
-    return _stand_in.get() or secrets.token_urlsafe(24)
-
-
-@contextmanager
-def keys_as(value: str) -> Iterator[None]:
-    """Render every form's key as `value`, a slot that each response fills afresh."""
-    previous = _stand_in.set(value)
-    try:
-        yield
-    finally:
-        _stand_in.reset(previous)
 
 
 def clean_key(raw: str | None) -> str | None:
@@ -86,7 +63,7 @@ def _texts_of(db: Session, comment: Comment) -> set[str]:
 
 
 def replay(
-    db: Session, existing: Comment, *, text: str, kind: str, parent_id: int | None
+    db: Session, existing: Comment, *, text: str, kind: CommentKind, parent_id: int | None
 ) -> Comment:
     """The comment a key already made, if this request asks for the same thing."""
     if (

@@ -2,22 +2,54 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from app.models import Attachment, Comment, CommentTranslation, User
-from app.models.comments import KIND_COMMENT, KIND_QUESTION
+from app.models.comments import CommentKind, CommentStatus
 from app.policy import Purpose, for_purpose
 
 _Parent = aliased(Comment)
 _ParentAuthor = aliased(User)
 
 
+class CommentRow(Protocol):
+    """A row of `comment_rows`, by column: more columns than SQLAlchemy types one by one."""
+
+    id: int
+    space_id: int
+    author_id: int
+    parent_id: int | None
+    path: str
+    kind: CommentKind
+    number: int | None
+    lang: str
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    status: CommentStatus
+    moderated_at: datetime | None
+    moderation_reason: str
+    hidden_by_flags: bool
+    pinned: bool
+    named_consent: bool
+    author_name: str
+    # Outer-joined: None for a thread's top comment.
+    parent_author_id: int | None
+    parent_named_consent: bool | None
+    parent_author_name: str | None
+
+
 @cache  # built once: a Select is immutable, and building it costs more than running it
-def comment_rows() -> Select:  # type: ignore[type-arg]
-    """Comments with their author's and their parent's author's names, in thread order."""
+def comment_rows() -> Select[*tuple[Any, ...]]:
+    """Comments with their author's and their parent's author's names, in thread order.
+
+    Its rows are `CommentRow`s: keep the two in step.
+    """
     return (
         select(
             Comment.id,
@@ -53,7 +85,9 @@ def comment_rows() -> Select:  # type: ignore[type-arg]
 _PATH_END = "~"
 
 
-def space_chunk(space_id: int, after: str | None, limit: int, within: str | None = None) -> Select:  # type: ignore[type-arg]
+def space_chunk(
+    space_id: int, after: str | None, limit: int, within: str | None = None
+) -> Select[*tuple[Any, ...]]:
     """The next `limit` comments in thread order, optionally inside one subtree."""
     query = comment_rows().where(Comment.space_id == space_id)
     if within:
@@ -67,8 +101,26 @@ def space_chunk(space_id: int, after: str | None, limit: int, within: str | None
 # coercing a hundred literals into a new statement on every page.
 
 
+class TranslationRow(Protocol):
+    """A row of `translations_of`."""
+
+    comment_id: int
+    lang: str
+    body_html: str
+
+
+class AttachmentRow(Protocol):
+    """A row of `attachments_of`."""
+
+    id: int
+    comment_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+
+
 @cache
-def translations_of() -> Select:  # type: ignore[type-arg]
+def translations_of() -> Select[int, str, str]:
     """The texts in other languages of the comments `ids`."""
     return select(
         CommentTranslation.comment_id, CommentTranslation.lang, CommentTranslation.body_html
@@ -76,7 +128,7 @@ def translations_of() -> Select:  # type: ignore[type-arg]
 
 
 @cache
-def attachments_of() -> Select:  # type: ignore[type-arg]
+def attachments_of() -> Select[int, int, str, str, int]:
     """The files of the comments `ids`, in upload order."""
     return (
         select(
@@ -91,7 +143,11 @@ def attachments_of() -> Select:  # type: ignore[type-arg]
     )
 
 
-def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
+# id, path, number, lang, body_md, and one translation's lang and body_md (or None twice).
+QuestionRow = Row[int, str, int | None, str, str, str, str]
+
+
+def question_index(space_id: int) -> Select[int, str, int | None, str, str, str, str]:
     """Every question of a space the reader may see, with its texts, for the contents list.
 
     Unordered: sort by `path` in Python. Ordered in SQL, SQLite walks the whole space in
@@ -108,31 +164,31 @@ def question_index(space_id: int) -> Select:  # type: ignore[type-arg]
             CommentTranslation.body_md.label("t_body_md"),
         )
         .outerjoin(CommentTranslation, CommentTranslation.comment_id == Comment.id)
-        .where(Comment.space_id == space_id, Comment.kind == KIND_QUESTION)
+        .where(Comment.space_id == space_id, Comment.kind == CommentKind.QUESTION)
     )
 
 
-def comment_count(space_id: int) -> Select:  # type: ignore[type-arg]
+def comment_count(space_id: int) -> Select[int]:
     # Published only, whoever reads: the public count must not reveal the queue.
     return for_purpose(
         select(func.count(Comment.id)).where(
-            Comment.space_id == space_id, Comment.kind == KIND_COMMENT
+            Comment.space_id == space_id, Comment.kind == CommentKind.COMMENT
         ),
         Purpose.PUBLISHED,
     )
 
 
-def next_question_number(space_id: int) -> Select:  # type: ignore[type-arg]
+def next_question_number(space_id: int) -> Select[int | None]:
     # Hidden questions keep their numbers too.
     return for_purpose(
         select(func.coalesce(func.max(Comment.number), 0) + 1).where(
-            Comment.space_id == space_id, Comment.kind == KIND_QUESTION
+            Comment.space_id == space_id, Comment.kind == CommentKind.QUESTION
         ),
         Purpose.THREAD_SHAPE,
     )
 
 
-def locked_paths(space_id: int) -> Select:  # type: ignore[type-arg]
+def locked_paths(space_id: int) -> Select[str]:
     """Paths of the locked threads of a space (few), to mark their replies locked.
 
     Every locked thread, seen or not: a hidden root still locks the replies below it.

@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import markup, policy
-from app.comments import idempotency, queries, threading
+from app.comments import idempotency, queries, threads
 from app.comments.views import CommentView, ViewContext, build_views
 from app.db import claim_version, hold_row
 from app.errors import Forbidden, FormErrors, NotFound, Stale
 from app.i18n import gettext, language_name
 from app.markup import render_markdown
 from app.models import Comment, CommentRevision, CommentTranslation, Space
-from app.models.comments import KIND_COMMENT, KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
+from app.models.comments import CommentKind, CommentStatus
 from app.notifications import outbox
 from app.policy import Purpose, Viewer
 
@@ -80,7 +80,7 @@ def thread_is_locked(db: Session, comment: Comment) -> bool:
     # Every ancestor, seen or not: a hidden root still locks its thread.
     query = select(Comment.id).where(
         Comment.space_id == comment.space_id,
-        Comment.path.in_(threading.ancestor_paths(comment.path)),
+        Comment.path.in_(threads.ancestor_paths(comment.path)),
         Comment.locked.is_(True),
     )
     return db.scalar(policy.for_purpose(query, Purpose.THREAD_SHAPE)) is not None
@@ -198,7 +198,7 @@ def submit_comment(
     existing = idempotency.find(db, viewer.user.id, key)
     if existing is not None:
         replayed = idempotency.replay(
-            db, existing, text=text, kind=KIND_COMMENT, parent_id=parent_id
+            db, existing, text=text, kind=CommentKind.COMMENT, parent_id=parent_id
         )
         return Posted(replayed, replayed=True)
     _check_lang(space, lang)
@@ -207,19 +207,20 @@ def submit_comment(
         parent = get_comment(db, viewer, parent_id)
         if parent.space_id != space.id:
             raise NotFound
-        if parent.status != STATUS_PUBLISHED:
+        if parent.status != CommentStatus.PUBLISHED:
             raise FormErrors({"body": gettext("Only published comments can be answered.")})
-        if threading.depth_of(parent.path) + 1 > threading.MAX_DEPTH:
+        if threads.depth_of(parent.path) + 1 > threads.MAX_DEPTH:
             raise FormErrors({"body": gettext("This thread is too deep to reply further here.")})
         if not policy.can_reply(viewer, space, now, thread_locked=thread_is_locked(db, parent)):
             raise FormErrors({"body": gettext("This thread is locked: it takes no new replies.")})
     # Last of the checks: a question is asked only about a post that could be stored.
     _ask_about_language(space, lang, language_check)
+    review = policy.needs_review(viewer, space)
     comment = Comment(
         space_id=space.id,
         author_id=viewer.user.id,
         parent_id=parent.id if parent else None,
-        kind=KIND_COMMENT,
+        kind=CommentKind.COMMENT,
         lang=lang,
         body_md=text,
         body_html=_rendered(text, prepared),
@@ -227,22 +228,24 @@ def submit_comment(
         # Set below, once the id is known. Unique meanwhile: on PostgreSQL, posts racing in
         # one space with the same placeholder would each wait for the other to commit.
         path=f"~{secrets.token_hex(8)}",
-        status=STATUS_PENDING if policy.needs_review(viewer, space) else STATUS_PUBLISHED,
+        status=CommentStatus.PENDING if review else CommentStatus.PUBLISHED,
         named_consent=named_consent,
         idempotency_key=key,
     )
     winner = _insert_once(db, comment)
     if winner is not comment:
-        replayed = idempotency.replay(db, winner, text=text, kind=KIND_COMMENT, parent_id=parent_id)
+        replayed = idempotency.replay(
+            db, winner, text=text, kind=CommentKind.COMMENT, parent_id=parent_id
+        )
         return Posted(replayed, replayed=True)
     comment.path = (
-        threading.child_path(parent.path, comment.id)
+        threads.child_path(parent.path, comment.id)
         if parent
-        else threading.root_path(is_question=False, number=None, comment_id=comment.id)
+        else threads.root_path(is_question=False, number=None, comment_id=comment.id)
     )
-    comment.depth = threading.depth_of(comment.path)
+    comment.depth = threads.depth_of(comment.path)
     db.flush()
-    if comment.status == STATUS_PUBLISHED:
+    if comment.status == CommentStatus.PUBLISHED:
         outbox.comment_published(db, comment, now)
     return Posted(comment, replayed=False)
 
@@ -267,7 +270,9 @@ def ask_question(
     assert viewer.user is not None
     existing = idempotency.find(db, viewer.user.id, key)
     if existing is not None:
-        return idempotency.replay(db, existing, text=body, kind=KIND_QUESTION, parent_id=None)
+        return idempotency.replay(
+            db, existing, text=body, kind=CommentKind.QUESTION, parent_id=None
+        )
     _check_lang(space, lang)
     # Two moderators asking at once must not both take the next number: the space row's
     # lock queues them on PostgreSQL (SQLite already lets one writer in at a time).
@@ -276,20 +281,20 @@ def ask_question(
     question = Comment(
         space_id=space.id,
         author_id=viewer.user.id,
-        kind=KIND_QUESTION,
+        kind=CommentKind.QUESTION,
         number=number,
         lang=lang,
         body_md=body,
         body_html=render_markdown(body),
         created_at=now,
-        path=threading.root_path(is_question=True, number=number, comment_id=0),
+        path=threads.root_path(is_question=True, number=number, comment_id=0),
         depth=0,
-        status=STATUS_PUBLISHED,
+        status=CommentStatus.PUBLISHED,
         idempotency_key=key,
     )
     winner = _insert_once(db, question)
     if winner is not question:
-        return idempotency.replay(db, winner, text=body, kind=KIND_QUESTION, parent_id=None)
+        return idempotency.replay(db, winner, text=body, kind=CommentKind.QUESTION, parent_id=None)
     for other_lang, other_text in (translations or {}).items():
         if other_lang != lang:
             save_translation(

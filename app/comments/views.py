@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from app import policy
-from app.comments import threading
+from app.comments import threads
+from app.comments.queries import AttachmentRow, CommentRow, TranslationRow
 from app.models import Space
-from app.models.comments import KIND_QUESTION, STATUS_HIDDEN, STATUS_PUBLISHED
+from app.models.comments import CommentKind, CommentStatus
 from app.policy import Viewer
 
 
@@ -29,7 +29,7 @@ class CommentView:
     space_id: int
     author_id: int
     parent_id: int | None
-    kind: str
+    kind: CommentKind
     number: int | None
     depth: int
     shown_depth: int
@@ -43,7 +43,7 @@ class CommentView:
     shown_lang: str
     body_html: str
     versions: tuple[str, ...]  # original language first, then the author's translations
-    status: str = STATUS_PUBLISHED
+    status: CommentStatus = CommentStatus.PUBLISHED
     placeholder: bool = False  # hidden from this viewer: drawn as "removed" only
     moderated_at: datetime | None = None
     moderation_reason: str = ""
@@ -56,7 +56,7 @@ class CommentView:
 
     @property
     def is_question(self) -> bool:
-        return self.kind == KIND_QUESTION
+        return self.kind == CommentKind.QUESTION
 
     @property
     def is_translation_shown(self) -> bool:
@@ -108,9 +108,9 @@ def _namer(ctx: ViewContext) -> Callable[[int | None, bool | None], bool]:
 
 
 def build_views(
-    rows: Sequence[Any],
-    translations: Iterable[Any],
-    attachments: Iterable[Any],
+    rows: Sequence[CommentRow],
+    translations: Iterable[TranslationRow],
+    attachments: Iterable[AttachmentRow],
     ctx: ViewContext,
     *,
     wanted: dict[int, str] | None = None,
@@ -140,8 +140,8 @@ def build_views(
     views: list[CommentView] = []
     for row in rows:
         status, lang, path, author_id = row.status, row.lang, row.path, row.author_id
-        depth = path.count(threading.SEPARATOR) - 1
-        placeholder = status == STATUS_HIDDEN and not policy.can_see_content(viewer, row)
+        depth = path.count(threads.SEPARATOR) - 1
+        placeholder = status == CommentStatus.HIDDEN and not policy.can_see_content(viewer, row)
         own = no_texts if placeholder else texts.get(row.id, no_texts)
         shown = choose_version(lang, own.keys(), wanted.get(row.id), ui_lang)
         parent_named = named(row.parent_author_id, row.parent_named_consent)
@@ -173,7 +173,7 @@ def build_views(
                 placeholder=placeholder,
                 moderated_at=row.moderated_at,
                 moderation_reason="" if placeholder else row.moderation_reason,
-                hidden_by_flags=status == STATUS_HIDDEN and row.hidden_by_flags,
+                hidden_by_flags=status == CommentStatus.HIDDEN and row.hidden_by_flags,
                 pinned=row.pinned,
                 thread_locked=bool(locked) and any(path.startswith(p) for p in locked),
                 attachments=[] if placeholder else files.get(row.id, []),

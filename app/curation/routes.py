@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from app import policy
 from app.comments import service as comments
 from app.curation import gcm, service
-from app.db import discard_changes
-from app.drafts.catalogue import section_choices
-from app.errors import Forbidden, FormErrors
+from app.curation.note_templates import section_choices
+from app.errors import Forbidden
+from app.models.base import state_or_none
+from app.models.curation import EditorialState
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, ViewerDep
+from app.web.form_errors import redraw_if_refused
 from app.web.htmx import is_htmx, redirect
 from app.web.ids import RowId
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -28,7 +32,10 @@ class ActionForm(BaseModel):
     label: str = ""
     objective: str = ""
     tag_id: RowId | None = None
-    state: str = ""
+    # A state the form does not offer reads as none: the service answers with its error.
+    state: Annotated[
+        EditorialState | None, BeforeValidator(partial(state_or_none, EditorialState))
+    ] = None
     reason: str = ""
     lang: str = ""
     passage: str = ""
@@ -82,7 +89,7 @@ def curate_page(
     return _panel(request, render, db, viewer, comment_id, lang, now)
 
 
-@router.post("/{lang}/comments/{comment_id}/curate")
+@router.post("/{lang}/comments/{comment_id}/curate", name="curate_save")
 def curate(
     request: Request,
     lang: LangDep,
@@ -94,21 +101,13 @@ def curate(
     data: Annotated[ActionForm, Form()],
 ) -> Response:
     comment = comments.get_comment(db, viewer, comment_id)
-    try:
-        service.apply(db, viewer, comment, service.Action(**data.model_dump()), now)
-    except FormErrors as exc:
-        discard_changes(db)
-        return _panel(
-            request,
-            render,
-            db,
-            viewer,
-            comment_id,
-            lang,
-            now,
-            form=data.model_dump(),
-            errors=exc.errors,
+    form = data.model_dump()
+    with redraw_if_refused(
+        lambda refusal: _panel(
+            request, render, db, viewer, comment_id, lang, now, form=form, errors=refusal.errors
         )
+    ):
+        service.apply(db, viewer, comment, service.Action(**form), now)
     if is_htmx(request):
         return _panel(request, render, db, viewer, comment_id, lang, now)
-    return redirect(request, f"/{lang}/comments/{comment_id}/curate")
+    return redirect(request, url_for("curate", lang=lang, comment_id=comment_id))

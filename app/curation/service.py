@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.accounts.names import display_name_key
 from app.curation import gcm
-from app.drafts.catalogue import section_choices
+from app.curation.note_templates import section_choices
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
 from app.markup import plain_text
 from app.models import Assignment, Comment, CommentTag, CommentTranslation, Curation, Excerpt, Tag
-from app.models.curation import EDITORIAL_STATES, FREE_TAGS
+from app.models.base import state_or_none
+from app.models.curation import FREE_TAGS, EditorialState
 from app.policy import Viewer
 from app.text import clean_line, line_problem
 
@@ -105,15 +106,22 @@ def remove_tag(db: Session, viewer: Viewer, comment: Comment, tag_id: int) -> No
 
 
 def set_state(
-    db: Session, viewer: Viewer, comment: Comment, *, state: str, reason: str, now: datetime
+    db: Session,
+    viewer: Viewer,
+    comment: Comment,
+    *,
+    state: EditorialState | None,
+    reason: str,
+    now: datetime,
 ) -> Curation:
     """Candidate, used, or excluded (with a reason) for the notes."""
     _require_moderator(viewer, comment.space_id)
     assert viewer.user_id is not None
-    if state not in EDITORIAL_STATES:
+    chosen = state_or_none(EditorialState, state)
+    if chosen is None:
         raise FormErrors({"state": gettext("Choose candidate, used or excluded.")})
     text = " ".join(reason.split())[:MAX_REASON]
-    if state == "excluded" and not text:
+    if chosen is EditorialState.EXCLUDED and not text:
         raise FormErrors({"reason": gettext("Say why the comment is excluded.")})
     row = db.get(Curation, comment.id)
     if row is None:
@@ -121,7 +129,7 @@ def set_state(
             comment_id=comment.id, space_id=comment.space_id, updated_by_id=viewer.user_id
         )
         db.add(row)
-    row.state, row.reason, row.updated_by_id, row.updated_at = state, text, viewer.user_id, now
+    row.state, row.reason, row.updated_by_id, row.updated_at = chosen, text, viewer.user_id, now
     db.flush()
     return row
 
@@ -283,7 +291,7 @@ class Action:
     label: str = ""
     objective: str = ""
     tag_id: int | None = None
-    state: str = ""
+    state: EditorialState | None = None
     reason: str = ""
     lang: str = ""
     passage: str = ""

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import names, passwords
-from app.comments import threading
+from app.comments import threads
 from app.demo.content import SPACES, USERS, DemoComment, DemoSpace, validate
 from app.markup import render_markdown
 from app.models import Comment, CommentTranslation, Space, SpaceModerator, SpaceText, User
-from app.models.comments import KIND_COMMENT, KIND_QUESTION
+from app.models.comments import CommentKind
 
 DEMO_PASSWORD = "roundtable-demo-2026"  # noqa: S105 - public by design, README documents it
 
@@ -50,7 +50,7 @@ def _add_comment(
         space_id=space.id,
         author_id=users[demo.author].id,
         parent_id=parent.id,
-        kind=KIND_COMMENT,
+        kind=CommentKind.COMMENT,
         lang=demo.lang,
         body_md=demo.body,
         body_html=render_markdown(demo.body),
@@ -59,8 +59,8 @@ def _add_comment(
     )
     db.add(comment)
     db.flush()
-    comment.path = threading.child_path(parent.path, comment.id)
-    comment.depth = threading.depth_of(comment.path)
+    comment.path = threads.child_path(parent.path, comment.id)
+    comment.depth = threads.depth_of(comment.path)
     _add_translations(db, comment, demo.translations)
     for reply in demo.replies:
         _add_comment(db, space, users, reply, comment, now)
@@ -94,7 +94,7 @@ def _add_root(
     root = Comment(
         space_id=space.id,
         author_id=users[author].id,
-        kind=KIND_QUESTION if number is not None else KIND_COMMENT,
+        kind=CommentKind.QUESTION if number is not None else CommentKind.COMMENT,
         number=number,
         lang=lang,
         body_md=body,
@@ -105,9 +105,7 @@ def _add_root(
     )
     db.add(root)
     db.flush()
-    root.path = threading.root_path(
-        is_question=number is not None, number=number, comment_id=root.id
-    )
+    root.path = threads.root_path(is_question=number is not None, number=number, comment_id=root.id)
     return root
 
 

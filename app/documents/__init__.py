@@ -1,12 +1,16 @@
 """Documents made from what people wrote: safe Markdown, DOCX, CSV cells.
 
-- `markdown`: `escape()`, `escape_block()` and `MarkdownDocument`, which holds headings,
-  paragraphs numbered across the document, quotes, lists and tables with footnoted
-  sources, and writes them as pandoc Markdown (`render()`) or pandoc's JSON AST
-  (`render_ast()`); either way user text is always literal text.
+- `escaping`: `escape()` and `escape_block()` make any text inert pandoc Markdown;
+  `clean_inline()` and `clean_block()` are the cleaning alone.
+- `document`: `MarkdownDocument`, which takes headings, paragraphs numbered across the
+  document, quotes, lists and tables with footnoted sources, cleans their text into the
+  structure of `model` (`Source`, `Emph`, `Strong`, `Ref` are what callers pass), and has
+  it written as pandoc Markdown (`render()`, by `pandoc_markdown`) or as pandoc's JSON
+  AST (`render_ast()`, by `pandoc_ast`); either way user text is always literal text.
 - `docx`: `to_docx()` makes a Word document with pandoc, from a `MarkdownDocument` (via
   its AST: faster, and no Markdown parsing of user text) or from Markdown it rendered.
 - `csvsafe`: `cell()` keeps spreadsheet formulas out of CSV exports.
+- `formats`: the content types of the documents accepted and handed out (PDF, DOCX, ODT).
 
 `reference.docx` is pandoc's own default (`pandoc --print-default-data-file
 reference.docx`, pandoc 3.9) with one change: the `<w:footnotePr>` of its section
@@ -20,16 +24,10 @@ pins the look against pandoc upgrades. To restyle, edit the styles in Word or Li
 has no footnotePr (tests/documents checks both).
 """
 
+from app.documents.document import MarkdownDocument
 from app.documents.docx import DocumentError, DocumentMetadata, to_docx
-from app.documents.markdown import (
-    Emph,
-    MarkdownDocument,
-    Ref,
-    Source,
-    Strong,
-    escape,
-    escape_block,
-)
+from app.documents.escaping import escape, escape_block
+from app.documents.model import Emph, Ref, Source, Strong
 
 __all__ = [
     "DocumentError",

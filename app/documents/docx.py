@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from app.documents.markdown import MarkdownDocument
+from app.documents.document import MarkdownDocument
 
 REFERENCE_DOCX = Path(__file__).resolve().parent / "reference.docx"
 

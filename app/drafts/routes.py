@@ -1,4 +1,5 @@
-"""Note drafts: list and create per space, edit with merge on conflict, states, history."""
+"""Note drafts: list and create per space, edit with merge on conflict, states, history,
+exports (the DOCX through a background job with a progress page)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,30 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from app.db import discard_changes
-from app.drafts import document, service
-from app.drafts import export as exporting
-from app.drafts.catalogue import templates
-from app.drafts.document import Content
+from app.config import Settings
+from app.curation.note_templates import templates
+from app.drafts import files, service, syntax
+from app.drafts.pages import DraftEditorContext
+from app.drafts.syntax import Content
 from app.errors import FormErrors, NotFound
+from app.exports import jobs
 from app.models import NoteDraft
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.downloads import download
-from app.web.htmx import redirect
+from app.web.form_errors import redraw_if_refused, redraw_on
+from app.web.htmx import is_htmx, redirect
 from app.web.ids import RowId
+from app.web.urls import url_for
 
 router = APIRouter()
 
 PRIVATE = {"Cache-Control": "private, no-store"}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _list(
@@ -67,7 +70,7 @@ def drafts(
     return _list(request, render, db, viewer, space_view, form=form, errors={})
 
 
-@router.post("/{lang}/spaces/{slug}/drafts")
+@router.post("/{lang}/spaces/{slug}/drafts", name="draft_create")
 def create(
     request: Request,
     lang: LangDep,
@@ -81,15 +84,16 @@ def create(
     draft_lang: Annotated[str, Form(alias="lang")] = "",
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
-    try:
+    form = {"template": template, "lang": draft_lang, "title": title}
+    with redraw_if_refused(
+        lambda refusal: _list(
+            request, render, db, viewer, space_view, form=form, errors=refusal.errors
+        )
+    ):
         draft = service.create_draft(
             db, viewer, space_view.space, template=template, lang=draft_lang, title=title, now=now
         )
-    except FormErrors as exc:
-        discard_changes(db)
-        form = {"template": template, "lang": draft_lang, "title": title}
-        return _list(request, render, db, viewer, space_view, form=form, errors=exc.errors)
-    return redirect(request, f"/{lang}/drafts/{draft.id}")
+    return redirect(request, url_for("draft", lang=lang, draft_id=draft.id))
 
 
 def _editor(
@@ -112,20 +116,20 @@ def _editor(
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
     content = Content.of(draft.content)
     shown = sections if sections is not None else content.sections
-    context = {
-        "space_view": space_view,
-        "draft": draft,
-        "spec": service.template_of(draft),
-        "title": draft.title if title is None else title,
-        "sections": shown,
-        "words": sum(document.word_count(t) for t in shown.values()),
-        "base_version": draft.version if base_version is None else base_version,
-        "sources": service.sources(db, draft, space_view.space, space_view.moderator_ids),
-        "transitions": service.TRANSITIONS.get(draft.state, ()),
-        "errors": errors or {},
-        "conflict": conflict,
-        "saved": saved,
-    }
+    context = DraftEditorContext(
+        space_view=space_view,
+        draft=draft,
+        spec=service.template_of(draft),
+        title=draft.title if title is None else title,
+        sections=shown,
+        words=sum(syntax.word_count(t) for t in shown.values()),
+        base_version=draft.version if base_version is None else base_version,
+        sources=service.sources(db, draft, space_view.space, space_view.moderator_ids),
+        transitions=service.TRANSITIONS[draft.state],
+        errors=errors or {},
+        conflict=conflict,
+        saved=saved,
+    )
     return render(request, "drafts/edit.html", context, status_code=status_code, headers=PRIVATE)
 
 
@@ -152,7 +156,7 @@ class DraftForm(BaseModel):
     base_version: int = -1
 
 
-@router.post("/{lang}/drafts/{draft_id}")
+@router.post("/{lang}/drafts/{draft_id}", name="draft_save")
 def save(
     request: Request,
     lang: LangDep,
@@ -168,16 +172,12 @@ def save(
     spec = service.template_of(draft)
     sections = {s.key: str(form.get(f"section_{s.key}", "")) for s in spec.sections}
     title, base_version = data.title, data.base_version
-    try:
-        service.save(
-            db, viewer, draft, base_version=base_version, title=title, sections=sections, now=now
-        )
-    except (service.Conflict, FormErrors) as exc:
+
+    def refused(refusal: service.Conflict | FormErrors) -> Response:
         # Either way the editor comes back with what was typed; a conflict also shows
         # the other version and bases the next save on the current one.
-        discard_changes(db)
-        conflict = exc if isinstance(exc, service.Conflict) else None
-        errors = exc.errors if isinstance(exc, FormErrors) else None
+        conflict = refusal if isinstance(refusal, service.Conflict) else None
+        errors = refusal.errors if isinstance(refusal, FormErrors) else None
         return _editor(
             request,
             render,
@@ -193,10 +193,15 @@ def save(
             conflict=conflict,
             status_code=409 if conflict else 422,
         )
-    return redirect(request, f"/{lang}/drafts/{draft.id}?saved=1")
+
+    with redraw_on(service.Conflict, refused), redraw_if_refused(refused):
+        service.save(
+            db, viewer, draft, base_version=base_version, title=title, sections=sections, now=now
+        )
+    return redirect(request, url_for("draft", lang=lang, draft_id=draft.id, query={"saved": 1}))
 
 
-@router.post("/{lang}/drafts/{draft_id}/state")
+@router.post("/{lang}/drafts/{draft_id}/state", name="draft_state")
 def change_state(
     request: Request,
     lang: LangDep,
@@ -209,14 +214,13 @@ def change_state(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     draft = service.get_draft(db, viewer, draft_id)
-    try:
-        service.change_state(db, viewer, draft, to=to, note=note, now=now)
-    except FormErrors as exc:
-        discard_changes(db)
-        return _editor(
-            request, render, db, viewer, draft, lang, now, errors=exc.errors, status_code=422
+    with redraw_if_refused(
+        lambda refusal: _editor(
+            request, render, db, viewer, draft, lang, now, errors=refusal.errors, status_code=422
         )
-    return redirect(request, f"/{lang}/drafts/{draft.id}")
+    ):
+        service.change_state(db, viewer, draft, to=to, note=note, now=now)
+    return redirect(request, url_for("draft", lang=lang, draft_id=draft.id))
 
 
 @router.get("/{lang}/drafts/{draft_id}/history", name="draft_history")
@@ -254,12 +258,13 @@ def words(
     draft = service.get_draft(db, viewer, draft_id)
     spec = service.template_of(draft)
     form = data.model_dump()
-    count = sum(document.word_count(str(form.get(f"section_{s.key}", ""))) for s in spec.sections)
+    count = sum(syntax.word_count(str(form.get(f"section_{s.key}", ""))) for s in spec.sections)
     return render(request, "drafts/_words.html", {"draft": draft, "words": count}, headers=PRIVATE)
 
 
 @router.get("/{lang}/drafts/{draft_id}/export.{fmt}", name="draft_export")
 def export(
+    request: Request,
     lang: LangDep,
     draft_id: RowId,
     fmt: str,
@@ -267,14 +272,103 @@ def export(
     viewer: ViewerDep,
     now: NowDep,
     settings: SettingsDep,
+    render: RenderDep,
 ) -> Response:
+    """Markdown at once; DOCX from a background job, whose page this redirects to."""
     draft = service.get_draft(db, viewer, draft_id)
     if fmt not in ("md", "docx"):
         raise NotFound
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
-    doc = exporting.build(db, draft, space_view, settings.base_url)
-    name = f"{space_view.space.slug}-note-{draft.id}-v{draft.version}"
+    prepared = files.prepare(db, draft, space_view, settings.base_url, now)
     if fmt == "md":
-        markdown = doc.render().encode("utf-8")
-        return download(markdown, f"{name}.md", "text/markdown; charset=utf-8")
-    return download(exporting.to_word(doc, draft, now), f"{name}.docx", DOCX)
+        markdown = files.to_markdown(prepared)
+        return download(markdown, prepared.filename("md"), files.MARKDOWN)
+    assert viewer.user_id is not None  # only moderators get a draft
+    try:
+        job = files.start_word(_job_store(request, settings), viewer.user_id, prepared, lang)
+    except jobs.TooManyJobs:
+        context = _job_context(space_view, draft, lang, None)
+        return render(request, "drafts/job.html", context, status_code=429, headers=PRIVATE)
+    return RedirectResponse(_job_url("draft_job", lang, draft.id, job.id), 303, headers=PRIVATE)
+
+
+def _job_store(request: Request, settings: Settings) -> jobs.JobStore:
+    return jobs.store_of(request.app.state, settings.data_dir)
+
+
+def _job_url(name: str, lang: str, draft_id: int, job_id: str) -> str:
+    return url_for(name, lang=lang, draft_id=draft_id, job_id=job_id)
+
+
+def _own_job(
+    request: Request, settings: Settings, viewer: Viewer, draft: NoteDraft, job_id: str
+) -> tuple[jobs.JobStore, jobs.Job]:
+    """The draft's DOCX job, for the person who started it (and may still export it)."""
+    store = _job_store(request, settings)
+    job = store.owned(
+        job_id,
+        owner_id=viewer.user_id,
+        space_id=draft.space_id,
+        subject=files.job_subject(draft.id),
+    )
+    if job is None:
+        raise NotFound
+    return store, job
+
+
+def _job_context(
+    space_view: spaces.SpaceView,
+    draft: NoteDraft,
+    lang: str,
+    job: jobs.Job | None,
+) -> dict[str, Any]:
+    return {
+        "space_view": space_view,
+        "draft": draft,
+        "job": job,
+        "job_url": _job_url("draft_job", lang, draft.id, job.id) if job else None,
+        "file_url": _job_url("draft_job_file", lang, draft.id, job.id) if job else None,
+        "busy": job is None,
+        "draft_url": url_for("draft", lang=lang, draft_id=draft.id),
+        "retry_url": url_for("draft_export", lang=lang, draft_id=draft.id, fmt="docx"),
+    }
+
+
+@router.get("/{lang}/drafts/{draft_id}/jobs/{job_id}", name="draft_job")
+def draft_job(
+    request: Request,
+    lang: LangDep,
+    draft_id: RowId,
+    job_id: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+) -> Response:
+    """The job's progress: a page, or under htmx the box that polls itself."""
+    draft = service.get_draft(db, viewer, draft_id)
+    _store, job = _own_job(request, settings, viewer, draft, job_id)
+    space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
+    context = _job_context(space_view, draft, lang, job)
+    template = "exports/_job.html" if is_htmx(request) else "drafts/job.html"
+    return render(request, template, context, headers=PRIVATE)
+
+
+@router.get("/{lang}/drafts/{draft_id}/jobs/{job_id}/file", name="draft_job_file")
+def draft_job_file(
+    request: Request,
+    lang: LangDep,
+    draft_id: RowId,
+    job_id: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+) -> Response:
+    draft = service.get_draft(db, viewer, draft_id)
+    store, job = _own_job(request, settings, viewer, draft, job_id)
+    data = store.read(job)
+    if data is None:  # not made yet (or failed): its page says which
+        url = _job_url("draft_job", lang, draft.id, job.id)
+        return RedirectResponse(url, status_code=303, headers=PRIVATE)
+    return download(data, job.filename, job.content_type)

@@ -7,23 +7,36 @@ that carries both texts: nobody's words are silently overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.curation.service import fingerprint, source_text
+from app.curation.note_templates import TemplateSpec, templates
+from app.curation.service import fingerprint
 from app.db import claim_version
-from app.drafts import document
-from app.drafts.catalogue import TemplateSpec, templates
-from app.drafts.document import Citation, Content
+from app.drafts import syntax
+from app.drafts.syntax import Citation, Content
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import LOCALES, gettext
 from app.markup import plain_text
-from app.models import Assignment, Comment, DraftRevision, Excerpt, NoteDraft, Space, User
-from app.models.comments import STATUS_PUBLISHED
+from app.models import (
+    Assignment,
+    Comment,
+    CommentTranslation,
+    DraftRevision,
+    Excerpt,
+    NoteDraft,
+    Space,
+    User,
+)
+from app.models.base import state_or_none
+from app.models.comments import CommentStatus
+from app.models.curation import DraftState
 from app.policy import Viewer
 from app.text import clean_line, line_problem
 
@@ -31,9 +44,9 @@ MAX_TITLE = 200
 MAX_SECTION = 100_000
 PREFILL_CHARS = 400
 TRANSITIONS = {
-    "draft": ("in-review",),
-    "in-review": ("draft", "approved"),
-    "approved": ("draft",),
+    DraftState.DRAFT: (DraftState.IN_REVIEW,),
+    DraftState.IN_REVIEW: (DraftState.DRAFT, DraftState.APPROVED),
+    DraftState.APPROVED: (DraftState.DRAFT,),
 }
 
 
@@ -262,18 +275,20 @@ def save(
 def change_state(
     db: Session, viewer: Viewer, draft: NoteDraft, *, to: str, note: str, now: datetime
 ) -> None:
+    """Move a draft to the state `to` names (a DraftState's value, as the form sends it)."""
     _require_moderator(viewer, draft.space_id)
+    target = state_or_none(DraftState, to)
     # Checked again on the row as it is when the conditional UPDATE wins: two moderators
     # approving at once make one transition, not two revisions with the same number.
     for _attempt in range(5):
-        if to not in TRANSITIONS.get(draft.state, ()):
+        if target is None or target not in TRANSITIONS[draft.state]:
             raise FormErrors({"state": gettext("This draft cannot move to that state now.")})
         if claim_version(db, draft, draft.version):
             break
         db.refresh(draft)
     else:
         raise FormErrors({"state": gettext("This draft changed; reload it to continue.")})
-    draft.state = to
+    draft.state = target
     draft.updated_by_id = viewer.user_id or draft.updated_by_id
     draft.updated_at = now
     db.flush()
@@ -294,6 +309,14 @@ def history(db: Session, viewer: Viewer, draft: NoteDraft) -> list[tuple[DraftRe
 # --- sources and provenance ------------------------------------------------------------
 
 
+class SourceWarning(StrEnum):
+    """Why a citation's source may no longer say what the draft quotes."""
+
+    DELETED = "deleted"  # the comment or the excerpt is gone
+    HIDDEN = "hidden"  # hidden, or otherwise not published
+    EDITED = "edited"  # its words changed after they were quoted
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a citation points, as exports and warnings need it."""
@@ -304,41 +327,97 @@ class Source:
     created_at: datetime | None
     lang: str
     text: str  # the excerpt, or the comment's words
-    warning: str | None  # "deleted" | "hidden" | "edited" | None
+    warning: SourceWarning | None
 
 
-def _current_text(
-    db: Session, cite: Citation, space_id: int, purpose: policy.Purpose
-) -> tuple[Comment | None, Excerpt | None, str]:
-    """What a citation points at, if the reader may read it for `purpose` in this space.
+@dataclass(frozen=True)
+class _Resolved:
+    """What one citation points at now: nothing, an excerpt alone (its comment gone), or
+    the comment (and the excerpt) with the words the citation quotes."""
 
-    A note cites its own space only: an id from elsewhere resolves as nothing.
+    comment: Comment | None
+    excerpt: Excerpt | None
+    text: str
+
+
+_NOTHING = _Resolved(None, None, "")
+
+
+def _resolve(
+    db: Session, cites: Iterable[Citation], space_id: int, purpose: policy.Purpose
+) -> dict[str, _Resolved]:
+    """What each citation points at, if the reader may read it for `purpose` in this space.
+
+    A note cites its own space only: an id from elsewhere resolves as nothing. Excerpts,
+    comments and translations are read in one statement each, however many are cited.
     """
-    options = {policy.PURPOSE: purpose}
-    if cite.kind == "e":
-        excerpt = db.get(Excerpt, cite.id, execution_options=options)
-        if excerpt is None or excerpt.space_id != space_id:
-            return None, None, ""
-        comment = db.get(Comment, excerpt.comment_id, execution_options=options)
-        if comment is None:
-            return None, excerpt, ""
-        try:
-            return comment, excerpt, source_text(db, comment, excerpt.lang)
-        except FormErrors:
-            return comment, excerpt, ""
-    comment = db.get(Comment, cite.id, execution_options=options)
-    if comment is None or comment.space_id != space_id:
-        return None, None, ""
-    return comment, None, plain_text(comment.body_html)
+    wanted = {cite.key: cite for cite in cites}
+    excerpt_ids = {c.id for c in wanted.values() if c.kind == "e"}
+    excerpts: dict[int, Excerpt] = {}
+    if excerpt_ids:
+        of_excerpts = select(Excerpt).where(
+            Excerpt.id.in_(excerpt_ids), Excerpt.space_id == space_id
+        )
+        excerpts = {e.id: e for e in db.scalars(policy.for_purpose(of_excerpts, purpose))}
+    comment_ids = {c.id for c in wanted.values() if c.kind == "c"}
+    comment_ids |= {e.comment_id for e in excerpts.values()}
+    comments: dict[int, Comment] = {}
+    if comment_ids:
+        of_comments = select(Comment).where(
+            Comment.id.in_(comment_ids), Comment.space_id == space_id
+        )
+        comments = {c.id: c for c in db.scalars(policy.for_purpose(of_comments, purpose))}
+    # Excerpts of a translation quote the translation's words.
+    translated = {
+        e.comment_id
+        for e in excerpts.values()
+        if e.comment_id in comments and e.lang != comments[e.comment_id].lang
+    }
+    translations: dict[tuple[int, str], str] = {}
+    if translated:
+        of_translations = select(CommentTranslation).where(
+            CommentTranslation.comment_id.in_(translated)
+        )
+        translations = {
+            (t.comment_id, t.lang): t.body_html
+            for t in db.scalars(policy.for_purpose(of_translations, purpose))
+        }
+    found: dict[str, _Resolved] = {}
+    for key, cite in wanted.items():
+        if cite.kind == "c":
+            comment = comments.get(cite.id)
+            found[key] = (
+                _Resolved(comment, None, plain_text(comment.body_html)) if comment else _NOTHING
+            )
+            continue
+        excerpt = excerpts.get(cite.id)
+        comment = comments.get(excerpt.comment_id) if excerpt else None
+        if excerpt is None or comment is None:
+            found[key] = _Resolved(None, excerpt, "")
+        elif excerpt.lang == comment.lang:
+            found[key] = _Resolved(comment, excerpt, plain_text(comment.body_html))
+        else:
+            # No version in that language any more: nothing to compare the excerpt with.
+            html = translations.get((comment.id, excerpt.lang))
+            found[key] = _Resolved(comment, excerpt, plain_text(html) if html else "")
+    return found
+
+
+def _cited(content: Content) -> list[Citation]:
+    """Every citation of every section, each once, in order of first appearance."""
+    seen: dict[str, Citation] = {}
+    for text in content.sections.values():
+        for cite in syntax.citations(text):
+            seen.setdefault(cite.key, cite)
+    return list(seen.values())
 
 
 def _remember_sources(db: Session, content: Content, space_id: int) -> None:
     """Fingerprint each newly cited source, so a later edit of it can be noticed."""
-    for text in content.sections.values():
-        for cite in document.citations(text):
-            if cite.key not in content.cited:
-                _comment, excerpt, current = _current_text(db, cite, space_id, policy.Purpose.READ)
-                content.cited[cite.key] = excerpt.source_hash if excerpt else fingerprint(current)
+    new = [cite for cite in _cited(content) if cite.key not in content.cited]
+    for key, resolved in _resolve(db, new, space_id, policy.Purpose.READ).items():
+        excerpt = resolved.excerpt
+        content.cited[key] = excerpt.source_hash if excerpt else fingerprint(resolved.text)
 
 
 def sources(
@@ -355,33 +434,35 @@ def sources(
     """
     content = Content.of(draft.content)
     chatham = template_of(draft).chatham_house
+    resolved = _resolve(db, _cited(content), space.id, purpose)
+    author_ids = {r.comment.author_id for r in resolved.values() if r.comment is not None}
+    names: dict[int, str] = {}
+    if author_ids:
+        query = select(User.id, User.display_name).where(User.id.in_(author_ids))
+        names = {user_id: name for user_id, name in db.execute(query)}
     found: dict[str, Source] = {}
-    for text in content.sections.values():
-        for cite in document.citations(text):
-            if cite.key in found:
-                continue
-            comment, excerpt, current = _current_text(db, cite, space.id, purpose)
-            if comment is None or (cite.kind == "e" and excerpt is None):
-                found[cite.key] = Source(cite.key, None, None, None, "", "", "deleted")
-                continue
-            author = db.get(User, comment.author_id)
-            named = not chatham and policy.named_in_export(
-                space,
-                author_is_moderator=comment.author_id in moderator_ids,
-                named_consent=comment.named_consent,
-            )
-            warning: str | None = None
-            if comment.status != STATUS_PUBLISHED:
-                warning = "hidden"
-            elif content.cited.get(cite.key) not in (None, fingerprint(current)):
-                warning = "edited"
-            found[cite.key] = Source(
-                key=cite.key,
-                comment_id=comment.id,
-                author_name=author.display_name if author and named else None,
-                created_at=comment.created_at,
-                lang=excerpt.lang if excerpt else comment.lang,
-                text=excerpt.text if excerpt else _quote(current),
-                warning=warning,
-            )
+    for key, r in resolved.items():
+        comment, excerpt, current = r.comment, r.excerpt, r.text
+        if comment is None or (key.startswith("e:") and excerpt is None):
+            found[key] = Source(key, None, None, None, "", "", SourceWarning.DELETED)
+            continue
+        named = not chatham and policy.named_in_export(
+            space,
+            author_is_moderator=comment.author_id in moderator_ids,
+            named_consent=comment.named_consent,
+        )
+        warning: SourceWarning | None = None
+        if comment.status != CommentStatus.PUBLISHED:
+            warning = SourceWarning.HIDDEN
+        elif content.cited.get(key) not in (None, fingerprint(current)):
+            warning = SourceWarning.EDITED
+        found[key] = Source(
+            key=key,
+            comment_id=comment.id,
+            author_name=names.get(comment.author_id) if named else None,
+            created_at=comment.created_at,
+            lang=excerpt.lang if excerpt else comment.lang,
+            text=excerpt.text if excerpt else _quote(current),
+            warning=warning,
+        )
     return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerD
 from app.web.downloads import download
 from app.web.htmx import is_htmx
 from app.web.ids import RowId
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -30,7 +31,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
 }
-RENDERERS = {
+RENDERERS: dict[str, Callable[[digests.Digest], str | bytes]] = {
     "md": digests.to_markdown,
     "docx": digests.to_docx,
     "csv": digests.to_csv,
@@ -38,8 +39,6 @@ RENDERERS = {
 }
 # Exports carry unpublished names and curation: never kept by a browser or a proxy.
 NO_STORE = {"Cache-Control": "private, no-store"}
-
-_store_lock = threading.Lock()
 
 
 def _moderated_space(
@@ -52,13 +51,7 @@ def _moderated_space(
 
 
 def _job_store(request: Request, settings: Settings) -> jobs.JobStore:
-    directory = settings.data_dir / "exports"
-    with _store_lock:
-        store: jobs.JobStore | None = getattr(request.app.state, "export_jobs", None)
-        if store is None or store.directory != directory:
-            store = jobs.JobStore(directory)
-            request.app.state.export_jobs = store
-        return store
+    return jobs.store_of(request.app.state, settings.data_dir)
 
 
 @router.get("/{lang}/spaces/{slug}/digest", name="digest")
@@ -122,18 +115,21 @@ def digestdownload(
             context = {"space_view": space_view, "job": None, "busy": True}
             return render(request, "exports/job.html", context, status_code=429, headers=NO_STORE)
         return RedirectResponse(
-            f"/{lang}/spaces/{slug}/digest/jobs/{job.id}", status_code=303, headers=NO_STORE
+            _job_url("digest_job", lang, slug, job.id), status_code=303, headers=NO_STORE
         )
     return download(RENDERERS[fmt](digest), filename, CONTENT_TYPES[fmt])
+
+
+def _job_url(name: str, lang: str, slug: str, job_id: str) -> str:
+    return url_for(name, lang=lang, slug=slug, job_id=job_id)
 
 
 def _own_job(
     request: Request, settings: Settings, viewer: Viewer, space_id: int, job_id: str
 ) -> tuple[jobs.JobStore, jobs.Job]:
     store = _job_store(request, settings)
-    job = store.get(job_id)
-    # Someone else's job, or another space's, does not exist for this viewer.
-    if job is None or job.owner_id != viewer.user_id or job.space_id != space_id:
+    job = store.owned(job_id, owner_id=viewer.user_id, space_id=space_id, subject=jobs.DIGEST)
+    if job is None:
         raise NotFound
     return store, job
 
@@ -155,7 +151,8 @@ def digest_job(
     context: dict[str, Any] = {
         "space_view": space_view,
         "job": job,
-        "job_url": f"/{lang}/spaces/{slug}/digest/jobs/{job.id}",
+        "job_url": _job_url("digest_job", lang, slug, job.id),
+        "file_url": _job_url("digest_job_file", lang, slug, job.id),
         "busy": False,
     }
     template = "exports/_job.html" if is_htmx(request) else "exports/job.html"
@@ -178,6 +175,6 @@ def digest_job_file(
     data = store.read(job)
     if data is None:
         return RedirectResponse(
-            f"/{lang}/spaces/{slug}/digest/jobs/{job.id}", status_code=303, headers=NO_STORE
+            _job_url("digest_job", lang, slug, job.id), status_code=303, headers=NO_STORE
         )
     return download(data, job.filename, job.content_type)

@@ -1,8 +1,11 @@
 """The space interchange format: a whole space as versioned, documented JSON.
 
 `schema.json` beside this file is the format's definition and its documentation;
-`export` writes a space as such a document, `importer` checks one and builds a new
-space from it, and `routes` offers both to administrators.
+`dump` writes a space as such a document, `importer` checks one and builds a new
+space from it, and `routes` offers both to administrators (`roundtable export-space` and
+`import-space` on the command line). This is how spaces move between sites, unlike the
+digests of app/exports/ and a note draft's files (app/drafts/files.py), which are
+documents made for reading.
 """
 
 from __future__ import annotations

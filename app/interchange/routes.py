@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from app.db import discard_changes
-from app.interchange import export, importer
+from app.interchange import dump as export  # the body still calls it `export`
+from app.interchange import importer
 from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep
 from app.web.downloads import download
+from app.web.form_errors import redraw_on
 from app.web.htmx import redirect
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -28,7 +30,7 @@ def import_form(request: Request, lang: LangDep, viewer: AdminDep, render: Rende
     return render(request, "interchange/import.html", {"form": {}, "problems": None})
 
 
-@router.post("/{lang}/admin/import")
+@router.post("/{lang}/admin/import", name="interchange_import_submit")
 def import_space(
     request: Request,
     lang: LangDep,
@@ -41,14 +43,15 @@ def import_space(
 ) -> Response:
     # One byte past the limit is enough to know the file is too big.
     data = file.file.read(importer.MAX_FILE_BYTES + 1) if file is not None else None
-    try:
-        document = importer.read_json(data)
-        space = importer.import_space(db, document, slug=slug, tagger_id=viewer.user_id, now=now)
-    except importer.ImportProblems as exc:
-        discard_changes(db)
+
+    def form_page(problems: importer.ImportProblems) -> Response:
         context = {
             "form": {"slug": slug, "filename": file.filename if file is not None else ""},
-            "problems": exc,
+            "problems": problems,
         }
         return render(request, "interchange/import.html", context, status_code=422)
-    return redirect(request, f"/{lang}/admin/spaces/{space.slug}")
+
+    with redraw_on(importer.ImportProblems, form_page):
+        document = importer.read_json(data)
+        space = importer.import_space(db, document, slug=slug, tagger_id=viewer.user_id, now=now)
+    return redirect(request, url_for("admin_space", lang=lang, slug=space.slug))

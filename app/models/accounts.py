@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import LANG, Base, UTCDateTime, utcnow
+from app.models.base import LANG, Base, UTCDateTime, state_type, utcnow
 
 
 class User(Base):
@@ -42,8 +43,11 @@ class UserSession(Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-PURPOSE_PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose label, not a secret
-PURPOSE_VERIFY_EMAIL = "verify_email"
+class TokenPurpose(StrEnum):
+    """What an e-mailed link is for: a token redeems only for its own purpose."""
+
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose label, not a secret
+    VERIFY_EMAIL = "verify_email"
 
 
 class AccountToken(Base):
@@ -56,7 +60,7 @@ class AccountToken(Base):
     # Only a hash of the token in the link is kept, as for sessions.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[TokenPurpose] = mapped_column(state_type(TokenPurpose, 20))
     # The address the link was sent to: a verification only counts for that address.
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

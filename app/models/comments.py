@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -16,15 +17,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import LANG, Base, PathString, UTCDateTime, utcnow
+from app.models.base import LANG, Base, PathString, UTCDateTime, state_type, utcnow
 
-KIND_QUESTION = "question"
-KIND_COMMENT = "comment"
 
-STATUS_PUBLISHED = "published"
-STATUS_PENDING = "pending"  # waiting in a pre-moderated space's queue
-STATUS_HIDDEN = "hidden"  # removed by a moderator (or by flags), replies stay visible
-STATUS_REJECTED = "rejected"  # refused from the queue: never published
+class CommentKind(StrEnum):
+    QUESTION = "question"  # posted by a moderator, numbered, the root of a thread
+    COMMENT = "comment"
+
+
+class CommentStatus(StrEnum):
+    PUBLISHED = "published"
+    PENDING = "pending"  # waiting in a pre-moderated space's queue
+    HIDDEN = "hidden"  # removed by a moderator (or by flags), replies stay visible
+    REJECTED = "rejected"  # refused from the queue: never published
 
 
 class Comment(Base):
@@ -55,7 +60,9 @@ class Comment(Base):
     # thread order and a whole space page is one range scan.
     path: Mapped[str] = mapped_column(PathString)
     depth: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[str] = mapped_column(String(16), default=KIND_COMMENT)
+    kind: Mapped[CommentKind] = mapped_column(
+        state_type(CommentKind, 16), default=CommentKind.COMMENT
+    )
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     lang: Mapped[str] = mapped_column(LANG)
     body_md: Mapped[str] = mapped_column(Text)
@@ -63,7 +70,9 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default=STATUS_PUBLISHED)
+    status: Mapped[CommentStatus] = mapped_column(
+        state_type(CommentStatus, 16), default=CommentStatus.PUBLISHED
+    )
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     moderation_reason: Mapped[str] = mapped_column(Text, default="")
     # Hidden by the flag threshold, not by a moderator: the page says it awaits review.

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, state_type, utcnow
 
 FREE_TAGS = ""  # the taxonomy key of a space's own free tags
-EDITORIAL_STATES = ("candidate", "used", "excluded")
-DRAFT_STATES = ("draft", "in-review", "approved")
+
+
+class EditorialState(StrEnum):
+    """Where a comment stands for the notes of its space."""
+
+    CANDIDATE = "candidate"
+    USED = "used"
+    EXCLUDED = "excluded"  # always with a reason
+
+
+class DraftState(StrEnum):
+    """A note draft's review state; an approved draft is frozen."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in-review"
+    APPROVED = "approved"
 
 
 class Tag(Base):
@@ -70,7 +85,9 @@ class Curation(Base):
         ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True
     )
     space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(20), default="candidate")
+    state: Mapped[EditorialState] = mapped_column(
+        state_type(EditorialState, 20), default=EditorialState.CANDIDATE
+    )
     reason: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -107,9 +124,9 @@ class NoteDraft(Base):
     template: Mapped[str] = mapped_column(String(40))
     lang: Mapped[str] = mapped_column(String(5))
     title: Mapped[str] = mapped_column(String(200))
-    # Sections, paragraphs and quotes as plain data (see app/drafts/document.py).
+    # Sections, paragraphs and quotes as plain data (see app/drafts/syntax.py).
     content: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(20), default="draft")
+    state: Mapped[DraftState] = mapped_column(state_type(DraftState, 20), default=DraftState.DRAFT)
     word_target: Mapped[int] = mapped_column(Integer, default=1000)
     # Every save names the version it started from; a stale one gets 409, never an overwrite.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -130,7 +147,7 @@ class DraftRevision(Base):
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[DraftState] = mapped_column(state_type(DraftState, 20))
     note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,13 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, state_type, utcnow
 
-FLAG_REASONS = ("spam", "offensive", "off-topic", "personal-data", "other")
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off-topic"
+    PERSONAL_DATA = "personal-data"
+    OTHER = "other"  # always with details
+
+
+class FlagResolution(StrEnum):
+    """What became of a report once a moderator acted on its comment."""
+
+    HIDDEN = "hidden"
+    RESTORED = "restored"
+    DISMISSED = "dismissed"
+
+
+class ModerationAction(StrEnum):
+    """An audit event's action, as stored; the transparency page counts them."""
+
+    HIDE = "hide"
+    AUTO_HIDE = "auto-hide"  # by the flag threshold, with no actor
+    RESTORE = "restore"
+    APPROVE = "approve"
+    REJECT = "reject"
+    DISMISS_FLAGS = "dismiss-flags"
+    PIN = "pin"
+    UNPIN = "unpin"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    MOVE = "move"
+    CLOSE_SPACE = "close-space"
+    BAN = "ban"
+    LIFT_BAN = "lift-ban"
+    SETTINGS = "settings"
+
+
+class AuditTarget(StrEnum):
+    """What an audit event acted on: its target_id is a row of this kind."""
+
+    COMMENT = "comment"
+    USER = "user"
+    SPACE = "space"
 
 
 class Flag(Base):
@@ -24,11 +67,13 @@ class Flag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[FlagReason] = mapped_column(state_type(FlagReason, 20))
     details: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    resolution: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    resolution: Mapped[FlagResolution | None] = mapped_column(
+        state_type(FlagResolution, 20), nullable=True
+    )
 
 
 class Ban(Base):
@@ -61,8 +106,8 @@ class ModerationEvent(Base):
     )
     # Empty for the system itself (an automatic hide after enough flags).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    action: Mapped[str] = mapped_column(String(40))
-    target_type: Mapped[str] = mapped_column(String(20))
+    action: Mapped[ModerationAction] = mapped_column(state_type(ModerationAction, 40))
+    target_type: Mapped[AuditTarget] = mapped_column(state_type(AuditTarget, 20))
     target_id: Mapped[int] = mapped_column()
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import LANG, Base, UTCDateTime, utcnow
+from app.models.base import LANG, Base, UTCDateTime, state_type, utcnow
 
-POST_MODERATION = "post-moderation"
-PRE_MODERATION = "pre-moderation"
-POSTING_POLICIES = (POST_MODERATION, PRE_MODERATION)
 
-ATTRIBUTION_NAMED = "named"
-ATTRIBUTION_CHATHAM_HOUSE = "chatham-house"
-ATTRIBUTION_CONSENT = "consent"
-ATTRIBUTION_RULES = (ATTRIBUTION_NAMED, ATTRIBUTION_CHATHAM_HOUSE, ATTRIBUTION_CONSENT)
+class PostingPolicy(StrEnum):
+    """When a participant's new comment becomes visible to others."""
+
+    POST_MODERATION = "post-moderation"  # at once; moderators act afterwards
+    PRE_MODERATION = "pre-moderation"  # once a moderator has approved it
+
+
+class AttributionRule(StrEnum):
+    """How contributors appear on pages and in exports (docs: the attribution rule)."""
+
+    NAMED = "named"
+    CHATHAM_HOUSE = "chatham-house"  # nobody is identified, except to the moderators
+    CONSENT = "consent"  # named where the author agreed, comment by comment
 
 
 class Space(Base):
@@ -34,8 +41,12 @@ class Space(Base):
     closed_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_early_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    posting_policy: Mapped[str] = mapped_column(String(20), default=POST_MODERATION)
-    attribution: Mapped[str] = mapped_column(String(20), default=ATTRIBUTION_NAMED)
+    posting_policy: Mapped[PostingPolicy] = mapped_column(
+        state_type(PostingPolicy, 20), default=PostingPolicy.POST_MODERATION
+    )
+    attribution: Mapped[AttributionRule] = mapped_column(
+        state_type(AttributionRule, 20), default=AttributionRule.NAMED
+    )
     # Replies deeper than this are drawn at this depth (they still say whom they answer).
     max_shown_depth: Mapped[int] = mapped_column(Integer, default=6)
     # Distinct flaggers after which a comment is hidden until a moderator reviews it.

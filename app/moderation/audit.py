@@ -9,49 +9,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import ModerationEvent, User
+from app.models.moderation import AuditTarget, ModerationAction
 from app.policy import Viewer
-
-# Actions, as stored; the transparency page counts them.
-HIDE = "hide"
-AUTO_HIDE = "auto-hide"
-RESTORE = "restore"
-APPROVE = "approve"
-REJECT = "reject"
-DISMISS_FLAGS = "dismiss-flags"
-PIN = "pin"
-UNPIN = "unpin"
-LOCK = "lock"
-UNLOCK = "unlock"
-MOVE = "move"
-CLOSE_SPACE = "close-space"
-BAN = "ban"
-LIFT_BAN = "lift-ban"
-SETTINGS = "settings"
-ACTIONS = (
-    HIDE,
-    AUTO_HIDE,
-    RESTORE,
-    APPROVE,
-    REJECT,
-    DISMISS_FLAGS,
-    PIN,
-    UNPIN,
-    LOCK,
-    UNLOCK,
-    MOVE,
-    CLOSE_SPACE,
-    BAN,
-    LIFT_BAN,
-    SETTINGS,
-)
 
 
 def record(
     db: Session,
     viewer: Viewer | None,
-    action: str,
+    action: ModerationAction,
     *,
-    target_type: str,
+    target_type: AuditTarget,
     target_id: int,
     space_id: int | None,
     reason: str = "",
@@ -70,7 +37,9 @@ def record(
     return event
 
 
-def events(space_id: int | None, *, action: str | None = None, limit: int = 200) -> Select:  # type: ignore[type-arg]
+def events(
+    space_id: int | None, *, action: ModerationAction | None = None, limit: int = 200
+) -> Select[ModerationEvent, str]:
     """Newest first, with the actor's name; all spaces when space_id is None."""
     query = (
         select(ModerationEvent, User.display_name.label("actor_name"))
@@ -85,7 +54,7 @@ def events(space_id: int | None, *, action: str | None = None, limit: int = 200)
     return query
 
 
-def counts(space_id: int) -> Select:  # type: ignore[type-arg]
+def counts(space_id: int) -> Select[ModerationAction, int]:
     """Actions and reasons counted, for the public transparency page (no names)."""
     return (
         select(ModerationEvent.action, func.count(ModerationEvent.id))
@@ -101,18 +70,22 @@ class EventLine:
 
     created_at: datetime
     actor_name: str | None  # None: the system (an automatic hide)
-    action: str
-    target_type: str
+    action: ModerationAction
+    target_type: AuditTarget
     target_id: int
     target_name: str | None  # a suspended person's name
     space_id: int | None
     reason: str
 
 
-def listing(db: Session, space_id: int | None, *, action: str | None) -> list[EventLine]:
+def listing(
+    db: Session, space_id: int | None, *, action: ModerationAction | None
+) -> list[EventLine]:
     rows = db.execute(events(space_id, action=action)).all()
     user_ids = {
-        r.ModerationEvent.target_id for r in rows if r.ModerationEvent.target_type == "user"
+        r.ModerationEvent.target_id
+        for r in rows
+        if r.ModerationEvent.target_type == AuditTarget.USER
     }
     names = (
         {

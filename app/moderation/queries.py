@@ -5,28 +5,39 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select, union
+from sqlalchemy import Row, Select, Subquery, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.models import Ban, Comment, Flag, User
-from app.models.comments import STATUS_HIDDEN, STATUS_PENDING
+from app.models import Ban, Comment, Flag, Space, User
+from app.models.comments import CommentStatus
+from app.models.moderation import FlagReason, FlagResolution
 from app.policy import Purpose, for_purpose
 
-QUEUE_FILTERS = ("pending", "flagged", "hidden")
+# comment_id, reason, details, created_at of a report not yet resolved.
+OpenFlag = Row[int, FlagReason, str, datetime]
 
 
-def open_flag_counts() -> Select:  # type: ignore[type-arg]
+class QueueFilter(StrEnum):
+    """Which part of a space's moderation queue a page lists."""
+
+    PENDING = "pending"  # awaiting a decision in a pre-moderated space
+    FLAGGED = "flagged"  # with open reports
+    HIDDEN = "hidden"
+
+
+def open_flag_counts() -> Subquery:
     return (
         select(Flag.comment_id, func.count(Flag.id).label("flags"))
         .where(Flag.resolved_at.is_(None))
         .group_by(Flag.comment_id)
-        .subquery()  # type: ignore[return-value]
+        .subquery()
     )
 
 
-def queue(space_id: int, show: str, limit: int = 200) -> Select:  # type: ignore[type-arg]
+def queue(space_id: int, show: QueueFilter, limit: int = 200) -> Select[*tuple[Any, ...]]:
     """Comments needing a decision, oldest first, with their open flag count."""
     flags = open_flag_counts()
     query = (
@@ -48,32 +59,34 @@ def queue(space_id: int, show: str, limit: int = 200) -> Select:  # type: ignore
         .order_by(Comment.created_at, Comment.id)
         .limit(limit)
     )
-    if show == "pending":
-        return query.where(Comment.status == STATUS_PENDING)
-    if show == "hidden":
-        return query.where(Comment.status == STATUS_HIDDEN)
+    if show is QueueFilter.PENDING:
+        return query.where(Comment.status == CommentStatus.PENDING)
+    if show is QueueFilter.HIDDEN:
+        return query.where(Comment.status == CommentStatus.HIDDEN)
     return query.where(flags.c.flags > 0)
 
 
-def counts(space_id: int) -> Select:  # type: ignore[type-arg]
-    """(pending, flagged) for a space, for the moderators' navigation."""
+def counts(space_ids: Sequence[int]) -> Select[int, int, int]:
+    """(space_id, pending, flagged) of each of these spaces, in one statement."""
     pending = (
         select(func.count(Comment.id))
-        .where(Comment.space_id == space_id, Comment.status == STATUS_PENDING)
+        .where(Comment.space_id == Space.id, Comment.status == CommentStatus.PENDING)
         .scalar_subquery()
     )
     flagged = (
         select(func.count(func.distinct(Flag.comment_id)))
         .join(Comment, Comment.id == Flag.comment_id)
-        .where(Comment.space_id == space_id, Flag.resolved_at.is_(None))
+        .where(Comment.space_id == Space.id, Flag.resolved_at.is_(None))
         .scalar_subquery()
     )
-    return select(pending.label("pending"), flagged.label("flagged"))
+    return select(
+        Space.id.label("space_id"), pending.label("pending"), flagged.label("flagged")
+    ).where(Space.id.in_(space_ids))
 
 
-def waiting_count(space_ids: Sequence[int] | None) -> Select:  # type: ignore[type-arg]
+def waiting_count(space_ids: Sequence[int] | None) -> Select[int]:
     """Pending comments plus comments with open flags, in these spaces (None: all)."""
-    pending = select(Comment.id).where(Comment.status == STATUS_PENDING)
+    pending = select(Comment.id).where(Comment.status == CommentStatus.PENDING)
     flagged = select(Flag.comment_id.label("id")).where(Flag.resolved_at.is_(None))
     if space_ids is not None:
         pending = pending.where(Comment.space_id.in_(space_ids))
@@ -86,7 +99,9 @@ def waiting_count(space_ids: Sequence[int] | None) -> Select:  # type: ignore[ty
     return for_purpose(select(func.count()).select_from(waiting), Purpose.QUEUE)
 
 
-def flags_for(comment_id: int) -> Select:  # type: ignore[type-arg]
+def flags_for(
+    comment_id: int,
+) -> Select[FlagReason, str, datetime, datetime | None, FlagResolution | None]:
     return (
         select(Flag.reason, Flag.details, Flag.created_at, Flag.resolved_at, Flag.resolution)
         .where(Flag.comment_id == comment_id)
@@ -94,9 +109,9 @@ def flags_for(comment_id: int) -> Select:  # type: ignore[type-arg]
     )
 
 
-def open_flags_by_comment(db: Session, comment_ids: Sequence[int]) -> dict[int, list[Row[Any]]]:
+def open_flags_by_comment(db: Session, comment_ids: Sequence[int]) -> dict[int, list[OpenFlag]]:
     """Open reports on these comments, reporter-free: moderators judge the words, not who."""
-    found: dict[int, list[Row[Any]]] = defaultdict(list)
+    found: dict[int, list[OpenFlag]] = defaultdict(list)
     if comment_ids:
         rows = db.execute(
             select(Flag.comment_id, Flag.reason, Flag.details, Flag.created_at)
@@ -108,7 +123,9 @@ def open_flags_by_comment(db: Session, comment_ids: Sequence[int]) -> dict[int, 
     return found
 
 
-def active_bans(space_id: int | None, now: datetime) -> Select:  # type: ignore[type-arg]
+def active_bans(
+    space_id: int | None, now: datetime
+) -> Select[int, str, datetime, datetime | None, int | None, str]:
     """Suspensions in force for a space (or site-wide ones when space_id is None)."""
     query = (
         select(Ban.id, Ban.reason, Ban.starts_at, Ban.ends_at, Ban.space_id, User.display_name)
@@ -125,7 +142,7 @@ def active_bans(space_id: int | None, now: datetime) -> Select:  # type: ignore[
     return query.where(Ban.space_id == space_id)
 
 
-def flag_reason_counts(space_id: int) -> Select:  # type: ignore[type-arg]
+def flag_reason_counts(space_id: int) -> Select[FlagReason, FlagResolution | None, int]:
     """How often each reason was given in reports on this space, and how they ended."""
     return (
         select(Flag.reason, Flag.resolution, func.count(Flag.id))

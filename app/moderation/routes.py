@@ -11,18 +11,22 @@ from sqlalchemy.orm import Session
 
 from app import policy, ratelimit
 from app.comments import service as comments
-from app.db import discard_changes
-from app.errors import Forbidden, FormErrors
+from app.errors import Forbidden
 from app.models import Comment
-from app.models.moderation import FLAG_REASONS
-from app.moderation import audit, queries, service
-from app.moderation.audit import ACTIONS
+from app.models.base import state_or_none
+from app.models.moderation import FlagReason, ModerationAction
+from app.moderation import audit, reads, service
+from app.moderation.pages import QueueContext
+from app.moderation.queries import QueueFilter
+from app.moderation.service import DecisionAction
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
+from app.web.form_errors import redraw_if_refused, status_of
 from app.web.htmx import redirect
 from app.web.ids import RowId
 from app.web.safety import safe_next
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -53,31 +57,36 @@ def report(
     if not viewer.signed_in:
         raise Forbidden("sign-in")
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            limiter.check(ratelimit.FLAGS_PER_USER, str(viewer.user_id), db=db)
-            service.flag(
-                db, viewer, comment, space_view.space, reason=reason, details=details, now=now
-            )
-        except FormErrors as exc:
-            discard_changes(db)
-            errors = exc.errors
-        else:
-            return render(
-                request, "moderation/reported.html", {"space_view": space_view, "comment": comment}
-            )
-    elif not policy.can_flag(viewer, comment):
-        raise Forbidden("flag")
-    view = spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang)
-    context = {
-        "space_view": space_view,
-        "c": view,
-        "reasons": FLAG_REASONS,
-        "form": {"reason": reason, "details": details},
-        "errors": errors,
-    }
-    return render(request, "moderation/report.html", context, status_code=422 if errors else 200)
+
+    def form_page(errors: dict[str, str], status: int = 200) -> Response:
+        context = {
+            "space_view": space_view,
+            "c": spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang),
+            "reasons": list(FlagReason),
+            "form": {"reason": reason, "details": details},
+            "errors": errors,
+        }
+        return render(request, "moderation/report.html", context, status_code=status)
+
+    if request.method != "POST":
+        if not policy.can_flag(viewer, comment):
+            raise Forbidden("flag")
+        return form_page({})
+    with redraw_if_refused(lambda refusal: form_page(refusal.errors, status_of(refusal))):
+        limiter.check(ratelimit.FLAGS_PER_USER, str(viewer.user_id), db=db)
+        service.flag(db, viewer, comment, space_view.space, reason=reason, details=details, now=now)
+    return render(
+        request, "moderation/reported.html", {"space_view": space_view, "comment": comment}
+    )
+
+
+def _done(action: str | None) -> ModerationAction | None:
+    """What a decision (or a suspension) that redirected here did, as the audit log names it."""
+    if action == DecisionAction.DISMISS:
+        return ModerationAction.DISMISS_FLAGS
+    if action == ModerationAction.BAN or state_or_none(DecisionAction, action):
+        return state_or_none(ModerationAction, action)
+    return None
 
 
 def _comment_tools(
@@ -101,11 +110,11 @@ def _comment_tools(
         "space_view": space_view,
         "c": view,
         "comment": comment,
-        "flags": db.execute(queries.flags_for(comment.id)).all(),
+        "flags": reads.reports_on(db, comment.id),
         "questions": spaces.question_links(db, space_view.space.id, lang),
         "form": form or {},
         "errors": errors or {},
-        "done": done if done in (*service.COMMENT_ACTIONS, "ban") else None,
+        "done": _done(done),
         "can_ban_everywhere": policy.can_ban_everywhere(viewer),
     }
     return render(request, "moderation/comment.html", context, status_code=422 if errors else 200)
@@ -126,7 +135,7 @@ def moderate_page(
     return _comment_tools(request, render, db, viewer, comment, lang, now, done=done)
 
 
-@router.post("/{lang}/comments/{comment_id}/moderate")
+@router.post("/{lang}/comments/{comment_id}/moderate", name="moderate_decide")
 def moderate(
     request: Request,
     lang: LangDep,
@@ -140,23 +149,24 @@ def moderate(
     question_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
     comment = comments.get_comment(db, viewer, comment_id)
-    try:
-        service.decide(db, viewer, comment, service.Decision(action, reason, question_id), now)
-    except FormErrors as exc:
-        discard_changes(db)
-        form = {
-            "failed": "move" if action == "move" else "decide",
-            "action": action,
-            "reason": reason,
-            "question_id": question_id,
-        }
-        return _comment_tools(
-            request, render, db, viewer, comment, lang, now, form=form, errors=exc.errors
+    form = {
+        "failed": "move" if action == DecisionAction.MOVE else "decide",
+        "action": action,
+        "reason": reason,
+        "question_id": question_id,
+    }
+    with redraw_if_refused(
+        lambda refusal: _comment_tools(
+            request, render, db, viewer, comment, lang, now, form=form, errors=refusal.errors
         )
-    return redirect(request, f"/{lang}/comments/{comment.id}/moderate?done={action}")
+    ):
+        service.decide(db, viewer, comment, service.Decision(action, reason, question_id), now)
+    return redirect(
+        request, url_for("moderate", lang=lang, comment_id=comment.id, query={"done": action})
+    )
 
 
-@router.post("/{lang}/comments/{comment_id}/ban")
+@router.post("/{lang}/comments/{comment_id}/ban", name="ban_author")
 def ban_author(
     request: Request,
     lang: LangDep,
@@ -170,7 +180,12 @@ def ban_author(
     everywhere: Annotated[bool, Form()] = False,
 ) -> Response:
     comment = comments.get_comment(db, viewer, comment_id)
-    try:
+    form = {"failed": "ban", "reason": reason, "ends_on": ends_on, "everywhere": everywhere}
+    with redraw_if_refused(
+        lambda refusal: _comment_tools(
+            request, render, db, viewer, comment, lang, now, form=form, errors=refusal.errors
+        )
+    ):
         ban = service.BanRequest(
             user_id=comment.author_id,
             space_id=None if everywhere else comment.space_id,
@@ -178,16 +193,12 @@ def ban_author(
             ends_at=service.parse_day(ends_on, "ends_on"),
         )
         service.ban(db, viewer, ban, now=now)
-    except FormErrors as exc:
-        discard_changes(db)
-        form = {"failed": "ban", "reason": reason, "ends_on": ends_on, "everywhere": everywhere}
-        return _comment_tools(
-            request, render, db, viewer, comment, lang, now, form=form, errors=exc.errors
-        )
-    return redirect(request, f"/{lang}/comments/{comment.id}/moderate?done=ban")
+    return redirect(
+        request, url_for("moderate", lang=lang, comment_id=comment.id, query={"done": "ban"})
+    )
 
 
-@router.post("/{lang}/bans/{ban_id}/lift")
+@router.post("/{lang}/bans/{ban_id}/lift", name="lift_ban")
 def lift_ban(
     request: Request,
     lang: LangDep,
@@ -199,7 +210,7 @@ def lift_ban(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     service.lift_ban(db, viewer, ban_id, reason=reason, now=now)
-    return redirect(request, safe_next(back or f"/{lang}/moderation", lang))
+    return redirect(request, safe_next(back or url_for("moderation_home", lang=lang), lang))
 
 
 @router.get("/{lang}/moderation", name="moderation_home")
@@ -208,11 +219,13 @@ def moderation_home(
 ) -> Response:
     if not viewer.moderates_any:
         raise Forbidden("moderate")
-    rows = [
-        (s, db.execute(queries.counts(s.space.id)).one())
+    moderated = [
+        s
         for s in spaces.list_spaces(db, viewer, lang=lang, now=now)
         if policy.can_moderate(viewer, s.space.id)
     ]
+    waiting = reads.waiting_by_space(db, [s.space.id for s in moderated])
+    rows = [(s, waiting.get(s.space.id, reads.Waiting())) for s in moderated]
     return render(request, "moderation/home.html", {"rows": rows})
 
 
@@ -221,26 +234,25 @@ def _queue(
     render: RenderDep,
     db: Session,
     space_view: spaces.SpaceView,
-    show: str,
+    show: QueueFilter,
     now: datetime,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     done: RowId | None = None,
 ) -> Response:
-    space_id = space_view.space.id
-    items = db.execute(queries.queue(space_id, show)).all()
-    context = {
-        "space_view": space_view,
-        "show": show,
-        "items": items,
-        "flags": queries.open_flags_by_comment(db, [i.id for i in items]),
-        "counts": db.execute(queries.counts(space_id)).one(),
-        "bans": db.execute(queries.active_bans(space_id, now)).all(),
-        "errors": errors or {},
-        "form": form or {},
-        "done": done,
-    }
+    queue = reads.queue(db, space_view.space.id, show, now)
+    context = QueueContext(
+        space_view=space_view,
+        show=show,
+        items=queue.items,
+        flags=queue.flags,
+        counts=queue.counts,
+        bans=queue.bans,
+        errors=errors or {},
+        form=form or {},
+        done=done,
+    )
     return render(request, "moderation/queue.html", context, status_code=422 if errors else 200)
 
 
@@ -253,15 +265,15 @@ def queue_page(
     viewer: ViewerDep,
     now: NowDep,
     render: RenderDep,
-    show: str = "pending",
+    show: str = QueueFilter.PENDING,
     done: RowId | None = None,
 ) -> Response:
     space_view = _moderated_space(db, viewer, slug, lang, now)
-    show = show if show in queries.QUEUE_FILTERS else "pending"
-    return _queue(request, render, db, space_view, show, now, done=done)
+    chosen = state_or_none(QueueFilter, show) or QueueFilter.PENDING
+    return _queue(request, render, db, space_view, chosen, now, done=done)
 
 
-@router.post("/{lang}/spaces/{slug}/moderation")
+@router.post("/{lang}/spaces/{slug}/moderation", name="queue_bulk")
 def queue_bulk(
     request: Request,
     lang: LangDep,
@@ -273,19 +285,22 @@ def queue_bulk(
     action: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     ids: Annotated[list[RowId] | None, Form()] = None,
-    show: Annotated[str, Form()] = "pending",
+    show: Annotated[str, Form()] = QueueFilter.PENDING,
 ) -> Response:
     space_view = _moderated_space(db, viewer, slug, lang, now)
-    show = show if show in queries.QUEUE_FILTERS else "pending"
-    try:
+    chosen = state_or_none(QueueFilter, show) or QueueFilter.PENDING
+    form = {"action": action, "reason": reason, "ids": ids or []}
+    with redraw_if_refused(
+        lambda refusal: _queue(
+            request, render, db, space_view, chosen, now, errors=refusal.errors, form=form
+        )
+    ):
         done = service.bulk(
             db, viewer, space_view.space, ids or [], action=action, reason=reason, now=now
         )
-    except FormErrors as exc:
-        discard_changes(db)
-        form = {"action": action, "reason": reason, "ids": ids or []}
-        return _queue(request, render, db, space_view, show, now, errors=exc.errors, form=form)
-    return redirect(request, f"/{lang}/spaces/{slug}/moderation?show={show}&done={done}")
+    return redirect(
+        request, url_for("queue", lang=lang, slug=slug, query={"show": chosen, "done": done})
+    )
 
 
 @router.get("/{lang}/spaces/{slug}/audit", name="space_audit")
@@ -300,15 +315,15 @@ def space_audit(
     action: str = "",
 ) -> Response:
     space_view = _moderated_space(db, viewer, slug, lang, now)
-    chosen = action if action in ACTIONS else ""
-    events = audit.listing(db, space_view.space.id, action=chosen or None)
+    chosen = state_or_none(ModerationAction, action)
+    events = audit.listing(db, space_view.space.id, action=chosen)
     context = {
         "space_view": space_view,
         "events": events,
-        "action": chosen,
-        "actions": ACTIONS,
-        "show": "audit",
-        "counts": db.execute(queries.counts(space_view.space.id)).one(),
+        "action": chosen or "",
+        "actions": list(ModerationAction),
+        "show": "space_audit",  # the moderation tab of this page's route
+        "counts": reads.waiting_in(db, space_view.space.id),
     }
     return render(request, "moderation/audit.html", context)
 
@@ -324,9 +339,14 @@ def admin_audit(
 ) -> Response:
     if not policy.can_read_audit(viewer, None):
         raise Forbidden("audit")
-    chosen = action if action in ACTIONS else ""
-    events = audit.listing(db, None, action=chosen or None)
-    context = {"space_view": None, "events": events, "action": chosen, "actions": ACTIONS}
+    chosen = state_or_none(ModerationAction, action)
+    events = audit.listing(db, None, action=chosen)
+    context = {
+        "space_view": None,
+        "events": events,
+        "action": chosen or "",
+        "actions": list(ModerationAction),
+    }
     return render(request, "moderation/audit.html", context)
 
 
@@ -341,10 +361,10 @@ def transparency(
     render: RenderDep,
 ) -> Response:
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
-    space_id = space_view.space.id
+    figures = reads.transparency(db, space_view.space.id)
     context = {
         "space_view": space_view,
-        "actions": db.execute(audit.counts(space_id)).all(),
-        "flag_reasons": db.execute(queries.flag_reason_counts(space_id)).all(),
+        "actions": figures.actions,
+        "flag_reasons": figures.flag_reasons,
     }
     return render(request, "moderation/transparency.html", context)

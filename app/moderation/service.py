@@ -8,25 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.comments import threading
+from app.comments import threads
 from app.comments.service import get_comment
 from app.db import claim_version
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
 from app.models import Ban, Comment, Flag, Space, User, UserSession
-from app.models.comments import (
-    KIND_QUESTION,
-    STATUS_HIDDEN,
-    STATUS_PENDING,
-    STATUS_PUBLISHED,
-    STATUS_REJECTED,
-)
-from app.models.moderation import FLAG_REASONS
+from app.models.base import state_or_none
+from app.models.comments import CommentKind, CommentStatus
+from app.models.moderation import AuditTarget, FlagReason, FlagResolution, ModerationAction
 from app.moderation import audit
 from app.notifications import outbox
 from app.policy import Viewer
@@ -46,7 +42,7 @@ def _require_moderator(viewer: Viewer, space_id: int) -> None:
         raise Forbidden(gettext("Only the space's moderators can do this."))
 
 
-def _resolve_flags(db: Session, comment_id: int, resolution: str, now: datetime) -> None:
+def _resolve_flags(db: Session, comment_id: int, resolution: FlagResolution, now: datetime) -> None:
     db.execute(
         update(Flag)
         .where(Flag.comment_id == comment_id, Flag.resolved_at.is_(None))
@@ -55,14 +51,19 @@ def _resolve_flags(db: Session, comment_id: int, resolution: str, now: datetime)
 
 
 def _log_comment(
-    db: Session, viewer: Viewer | None, action: str, comment: Comment, reason: str, now: datetime
+    db: Session,
+    viewer: Viewer | None,
+    action: ModerationAction,
+    comment: Comment,
+    reason: str,
+    now: datetime,
 ) -> None:
     """The audit event of a decision about one comment, flushed with the change itself."""
     audit.record(
         db,
         viewer,
         action,
-        target_type="comment",
+        target_type=AuditTarget.COMMENT,
         target_id=comment.id,
         space_id=comment.space_id,
         reason=reason,
@@ -75,8 +76,8 @@ def _set_status(
     db: Session,
     viewer: Viewer | None,
     comment: Comment,
-    status: str,
-    action: str,
+    status: CommentStatus,
+    action: ModerationAction,
     reason: str,
     now: datetime,
 ) -> None:
@@ -84,44 +85,50 @@ def _set_status(
     comment.moderated_at = now
     comment.moderation_reason = reason
     # Only the system acts without a viewer: a hide by the flag threshold.
-    comment.hidden_by_flags = viewer is None and status == STATUS_HIDDEN
+    comment.hidden_by_flags = viewer is None and status == CommentStatus.HIDDEN
     _log_comment(db, viewer, action, comment, reason, now)
 
 
 def hide(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
     _require_moderator(viewer, comment.space_id)
-    if comment.status != STATUS_PUBLISHED:
+    if comment.status != CommentStatus.PUBLISHED:
         raise FormErrors({"reason": gettext("Only a published comment can be hidden.")})
     text = _reason(reason, required=True)
-    _set_status(db, viewer, comment, STATUS_HIDDEN, audit.HIDE, text, now)
-    _resolve_flags(db, comment.id, "hidden", now)
+    _set_status(db, viewer, comment, CommentStatus.HIDDEN, ModerationAction.HIDE, text, now)
+    _resolve_flags(db, comment.id, FlagResolution.HIDDEN, now)
 
 
 def restore(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
     _require_moderator(viewer, comment.space_id)
-    if comment.status != STATUS_HIDDEN:
+    if comment.status != CommentStatus.HIDDEN:
         raise FormErrors({"reason": gettext("Only a hidden comment can be restored.")})
     _set_status(
-        db, viewer, comment, STATUS_PUBLISHED, audit.RESTORE, _reason(reason, required=True), now
+        db,
+        viewer,
+        comment,
+        CommentStatus.PUBLISHED,
+        ModerationAction.RESTORE,
+        _reason(reason, required=True),
+        now,
     )
-    _resolve_flags(db, comment.id, "restored", now)
+    _resolve_flags(db, comment.id, FlagResolution.RESTORED, now)
 
 
 def approve(db: Session, viewer: Viewer, comment: Comment, *, now: datetime) -> None:
     _require_moderator(viewer, comment.space_id)
-    if comment.status != STATUS_PENDING:
+    if comment.status != CommentStatus.PENDING:
         raise FormErrors({"reason": gettext("Only a comment awaiting review can be approved.")})
-    _set_status(db, viewer, comment, STATUS_PUBLISHED, audit.APPROVE, "", now)
+    _set_status(db, viewer, comment, CommentStatus.PUBLISHED, ModerationAction.APPROVE, "", now)
     outbox.notify_decision(db, comment, True, "", now)
     outbox.comment_published(db, comment, now)
 
 
 def reject(db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime) -> None:
     _require_moderator(viewer, comment.space_id)
-    if comment.status != STATUS_PENDING:
+    if comment.status != CommentStatus.PENDING:
         raise FormErrors({"reason": gettext("Only a comment awaiting review can be rejected.")})
     text = _reason(reason, required=True)
-    _set_status(db, viewer, comment, STATUS_REJECTED, audit.REJECT, text, now)
+    _set_status(db, viewer, comment, CommentStatus.REJECTED, ModerationAction.REJECT, text, now)
     outbox.notify_decision(db, comment, False, text, now)
 
 
@@ -129,11 +136,9 @@ def dismiss_flags(
     db: Session, viewer: Viewer, comment: Comment, *, reason: str, now: datetime
 ) -> None:
     _require_moderator(viewer, comment.space_id)
-    _resolve_flags(db, comment.id, "dismissed", now)
-    _log_comment(db, viewer, audit.DISMISS_FLAGS, comment, _reason(reason, required=False), now)
-
-
-BULK_ACTIONS = ("approve", "reject", "hide", "restore", "dismiss")
+    _resolve_flags(db, comment.id, FlagResolution.DISMISSED, now)
+    text = _reason(reason, required=False)
+    _log_comment(db, viewer, ModerationAction.DISMISS_FLAGS, comment, text, now)
 
 
 def bulk(
@@ -147,7 +152,7 @@ def bulk(
     now: datetime,
 ) -> int:
     """Apply one decision to many comments of one space; all or nothing."""
-    if action not in BULK_ACTIONS:
+    if state_or_none(DecisionAction, action) not in BULK_ACTIONS:
         raise FormErrors({"action": gettext("Choose an action.")})
     if not comment_ids:
         raise FormErrors({"action": gettext("Select at least one comment.")})
@@ -176,10 +181,11 @@ def flag(
         raise Forbidden(gettext("Sign in to take part in the discussion."))
     if not policy.can_flag(viewer, comment):
         raise FormErrors({"reason": gettext("You cannot report this comment.")})
-    if reason not in FLAG_REASONS:
+    chosen = state_or_none(FlagReason, reason)
+    if chosen is None:
         raise FormErrors({"reason": gettext("Choose a reason for your report.")})
     text = " ".join(details.split())[:MAX_REASON]
-    if reason == "other" and not text:
+    if chosen is FlagReason.OTHER and not text:
         raise FormErrors({"details": gettext("Please say what is wrong with this comment.")})
     assert viewer.user_id is not None
     if (
@@ -190,7 +196,7 @@ def flag(
     ):
         raise FormErrors({"reason": gettext("You have already reported this comment.")})
     report = Flag(
-        comment_id=comment.id, user_id=viewer.user_id, reason=reason, details=text, created_at=now
+        comment_id=comment.id, user_id=viewer.user_id, reason=chosen, details=text, created_at=now
     )
     db.add(report)
     db.flush()
@@ -202,13 +208,13 @@ def flag(
         )
         or 0
     )
-    if flaggers >= space.flag_threshold and comment.status == STATUS_PUBLISHED:
+    if flaggers >= space.flag_threshold and comment.status == CommentStatus.PUBLISHED:
         _set_status(
             db,
             None,
             comment,
-            STATUS_HIDDEN,
-            audit.AUTO_HIDE,
+            CommentStatus.HIDDEN,
+            ModerationAction.AUTO_HIDE,
             gettext("Reported by %(count)d participants; awaiting review.", count=flaggers),
             now,
         )
@@ -219,13 +225,14 @@ def set_pinned(
     db: Session, viewer: Viewer, question: Comment, *, pinned: bool, now: datetime
 ) -> None:
     _require_moderator(viewer, question.space_id)
-    if question.kind != KIND_QUESTION:
+    if question.kind != CommentKind.QUESTION:
         raise FormErrors({"reason": gettext("Only questions can be pinned.")})
     if question.pinned == pinned:
         return
-    _move_subtree(db, question, threading.pinned_path(question.path, pinned=pinned))
+    _move_subtree(db, question, threads.pinned_path(question.path, pinned=pinned))
     question.pinned = pinned
-    _log_comment(db, viewer, audit.PIN if pinned else audit.UNPIN, question, "", now)
+    action = ModerationAction.PIN if pinned else ModerationAction.UNPIN
+    _log_comment(db, viewer, action, question, "", now)
 
 
 def set_locked(
@@ -236,7 +243,7 @@ def set_locked(
     _log_comment(
         db,
         viewer,
-        audit.LOCK if locked else audit.UNLOCK,
+        ModerationAction.LOCK if locked else ModerationAction.UNLOCK,
         comment,
         _reason(reason, required=False),
         now,
@@ -246,7 +253,7 @@ def set_locked(
 def _move_subtree(db: Session, top: Comment, new_path: str) -> None:
     """Rewrite the paths (and depths) of a comment and everything below it."""
     old_path = top.path
-    depth_change = threading.depth_of(new_path) - threading.depth_of(old_path)
+    depth_change = threads.depth_of(new_path) - threads.depth_of(old_path)
     members = db.execute(
         select(Comment.id, Comment.path).where(
             Comment.space_id == top.space_id,
@@ -259,7 +266,7 @@ def _move_subtree(db: Session, top: Comment, new_path: str) -> None:
             update(Comment)
             .where(Comment.id == member_id)
             .values(
-                path=threading.moved_path(path, old_path, new_path),
+                path=threads.moved_path(path, old_path, new_path),
                 depth=Comment.depth + depth_change,
             )
             .execution_options(synchronize_session=False)
@@ -273,15 +280,15 @@ def move(
     """Move a comment, with its replies, under another question of the same space."""
     _require_moderator(viewer, comment.space_id)
     target = get_comment(db, viewer, question_id)
-    if target.kind != KIND_QUESTION or target.space_id != comment.space_id:
+    if target.kind != CommentKind.QUESTION or target.space_id != comment.space_id:
         raise FormErrors({"question_id": gettext("Choose a question of this space.")})
-    if comment.kind == KIND_QUESTION:
+    if comment.kind == CommentKind.QUESTION:
         raise FormErrors({"question_id": gettext("A question cannot be moved.")})
-    if threading.is_descendant(target.path, comment.path) or target.id == comment.parent_id:
+    if threads.is_descendant(target.path, comment.path) or target.id == comment.parent_id:
         raise FormErrors({"question_id": gettext("The comment is already there.")})
-    _move_subtree(db, comment, threading.child_path(target.path, comment.id))
+    _move_subtree(db, comment, threads.child_path(target.path, comment.id))
     comment.parent_id = target.id
-    _log_comment(db, viewer, audit.MOVE, comment, _reason(reason, required=False), now)
+    _log_comment(db, viewer, ModerationAction.MOVE, comment, _reason(reason, required=False), now)
 
 
 def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: datetime) -> None:
@@ -307,8 +314,8 @@ def close_space(db: Session, viewer: Viewer, space: Space, *, reason: str, now: 
     audit.record(
         db,
         viewer,
-        audit.CLOSE_SPACE,
-        target_type="space",
+        ModerationAction.CLOSE_SPACE,
+        target_type=AuditTarget.SPACE,
         target_id=space.id,
         space_id=space.id,
         reason=text,
@@ -355,8 +362,8 @@ def ban(db: Session, viewer: Viewer, request: BanRequest, *, now: datetime) -> B
     audit.record(
         db,
         viewer,
-        audit.BAN,
-        target_type="user",
+        ModerationAction.BAN,
+        target_type=AuditTarget.USER,
         target_id=target.id,
         space_id=request.space_id,
         reason=record.reason,
@@ -378,8 +385,8 @@ def lift_ban(db: Session, viewer: Viewer, ban_id: int, *, reason: str, now: date
     audit.record(
         db,
         viewer,
-        audit.LIFT_BAN,
-        target_type="user",
+        ModerationAction.LIFT_BAN,
+        target_type=AuditTarget.USER,
         target_id=record.user_id,
         space_id=record.space_id,
         reason=_reason(reason, required=False),
@@ -399,17 +406,30 @@ def parse_day(raw: str, field: str) -> datetime | None:
         raise FormErrors({field: gettext("Enter a date such as 2027-03-31.")}) from None
 
 
-COMMENT_ACTIONS = (
-    "hide",
-    "restore",
-    "approve",
-    "reject",
-    "dismiss",
-    "pin",
-    "unpin",
-    "lock",
-    "unlock",
-    "move",
+class DecisionAction(StrEnum):
+    """What a moderator asks for on one comment: the buttons of the decision forms."""
+
+    HIDE = "hide"
+    RESTORE = "restore"
+    APPROVE = "approve"
+    REJECT = "reject"
+    DISMISS = "dismiss"  # the comment's open reports
+    PIN = "pin"
+    UNPIN = "unpin"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    MOVE = "move"
+
+
+# What the queue applies to many comments at once.
+BULK_ACTIONS = frozenset(
+    {
+        DecisionAction.APPROVE,
+        DecisionAction.REJECT,
+        DecisionAction.HIDE,
+        DecisionAction.RESTORE,
+        DecisionAction.DISMISS,
+    }
 )
 
 
@@ -417,7 +437,7 @@ COMMENT_ACTIONS = (
 class Decision:
     """What a moderator asked for on one comment, as sent by the form."""
 
-    action: str
+    action: str  # a DecisionAction's value, unless the form was tampered with
     reason: str = ""
     question_id: int | None = None
 
@@ -427,22 +447,23 @@ def decide(
 ) -> None:
     """Carry out one moderator decision on a comment."""
     _require_moderator(viewer, comment.space_id)
-    action, reason = decision.action, decision.reason
-    if action == "hide":
+    action, reason = state_or_none(DecisionAction, decision.action), decision.reason
+    if action is DecisionAction.HIDE:
         hide(db, viewer, comment, reason=reason, now=now)
-    elif action == "restore":
+    elif action is DecisionAction.RESTORE:
         restore(db, viewer, comment, reason=reason, now=now)
-    elif action == "approve":
+    elif action is DecisionAction.APPROVE:
         approve(db, viewer, comment, now=now)
-    elif action == "reject":
+    elif action is DecisionAction.REJECT:
         reject(db, viewer, comment, reason=reason, now=now)
-    elif action == "dismiss":
+    elif action is DecisionAction.DISMISS:
         dismiss_flags(db, viewer, comment, reason=reason, now=now)
-    elif action in ("pin", "unpin"):
-        set_pinned(db, viewer, comment, pinned=action == "pin", now=now)
-    elif action in ("lock", "unlock"):
-        set_locked(db, viewer, comment, locked=action == "lock", reason=reason, now=now)
-    elif action == "move":
+    elif action in (DecisionAction.PIN, DecisionAction.UNPIN):
+        set_pinned(db, viewer, comment, pinned=action is DecisionAction.PIN, now=now)
+    elif action in (DecisionAction.LOCK, DecisionAction.UNLOCK):
+        locked = action is DecisionAction.LOCK
+        set_locked(db, viewer, comment, locked=locked, reason=reason, now=now)
+    elif action is DecisionAction.MOVE:
         if decision.question_id is None:
             raise FormErrors({"question_id": gettext("Choose a question of this space.")})
         move(db, viewer, comment, question_id=decision.question_id, reason=reason, now=now)

@@ -32,7 +32,8 @@ from app.notifications.outbox import (
     KIND_REPLY,
     KIND_VERIFY_EMAIL,
 )
-from app.notifications.unsubscribe import make_token, unsubscribe_url
+from app.notifications.subscriptions import make_token, unsubscribe_url
+from app.web import urls
 
 EMAIL_TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "emails"
 SMTP_TIMEOUT = 20  # seconds, for each step of the conversation
@@ -144,18 +145,23 @@ def _render(outgoing: Outgoing, settings: Settings, now: datetime, locale: str) 
     if not account:
         stop_kind = unsubscribe_url(base, locale, make_token(secret, recipient.id, outgoing.kind))
         stop_all = unsubscribe_url(base, locale, make_token(secret, recipient.id, ALL_KINDS))
+
+    def url_for(name: str, **params: Any) -> str:
+        return urls.absolute_url(base, name, lang=locale, **params)
+
     context: dict[str, Any] = {
         "recipient": recipient,
         "p": payload,
         "locale": locale,
         "unsubscribe_url": stop_kind,
         "unsubscribe_all_url": stop_all,
-        "space_url": lambda slug: f"{base}/{locale}/spaces/{slug}",
-        "page_url": lambda path: f"{base}/{locale}{path}",
+        "url_for": url_for,
+        # Account links are queued without a language (urls.path_after_language).
+        "page_url": lambda path: base + urls.with_language(path, locale),
     }
     if "comment_id" in payload:
-        context["comment_url"] = (
-            f"{base}/{locale}/comments/{payload['thread_id']}#c-{payload['comment_id']}"
+        context["comment_url"] = url_for(
+            "comment", comment_id=payload["thread_id"], fragment=f"c-{payload['comment_id']}"
         )
     body = environment(locale).get_template(f"{outgoing.kind}.txt").render(context)
 

@@ -31,7 +31,7 @@ from app.models import (
     SpaceText,
     User,
 )
-from app.models.comments import KIND_QUESTION, STATUS_PENDING, STATUS_PUBLISHED
+from app.models.comments import CommentKind, CommentStatus
 
 KIND_REPLY = "reply"  # someone answered your comment
 KIND_DECISION = "decision"  # a moderator approved or rejected your comment
@@ -79,7 +79,7 @@ def account_mail(
 
 def notify_reply(db: Session, reply: Comment, now: datetime) -> OutboxMessage | None:
     """Tell the parent comment's author about a published reply by someone else."""
-    if reply.status != STATUS_PUBLISHED or reply.parent_id is None:
+    if reply.status != CommentStatus.PUBLISHED or reply.parent_id is None:
         return None
     parent = db.get(Comment, reply.parent_id)
     if parent is None or parent.author_id == reply.author_id:
@@ -124,7 +124,7 @@ def notify_followers(db: Session, comment: Comment, now: datetime) -> list[Outbo
     The parent's author is left out when they get the reply e-mail for it already
     (call `notify_reply` too): one event, one e-mail.
     """
-    if comment.status != STATUS_PUBLISHED:
+    if comment.status != CommentStatus.PUBLISHED:
         return []
     follower_ids = set(
         db.scalars(
@@ -147,7 +147,7 @@ def notify_followers(db: Session, comment: Comment, now: datetime) -> list[Outbo
         payload = {
             "comment_id": comment.id,
             "thread_id": comment.parent_id or comment.id,
-            "is_question": comment.kind == KIND_QUESTION,
+            "is_question": comment.kind == CommentKind.QUESTION,
             **space.for_locale(recipient.locale),
             "excerpt": excerpts.for_locale(recipient.locale),
         }
@@ -165,7 +165,7 @@ def queue_moderator_digest(db: Session, now: datetime) -> list[OutboxMessage]:
         space_id: count
         for space_id, count in db.execute(
             select(Comment.space_id, func.count(Comment.id))
-            .where(Comment.status == STATUS_PENDING)
+            .where(Comment.status == CommentStatus.PENDING)
             .group_by(Comment.space_id)
             # Counts only, each told to the moderators of its space alone.
             .execution_options(**{policy.PURPOSE: policy.Purpose.QUEUE})
@@ -217,8 +217,8 @@ def queue_moderator_digest(db: Session, now: datetime) -> list[OutboxMessage]:
         entries.sort(key=lambda entry: str(entry["space_title"]).casefold())
         payload = {
             "spaces": entries,
-            "pending": sum(int(e["pending"]) for e in entries),
-            "flagged": sum(int(e["flagged"]) for e in entries),
+            "pending": sum(pending.get(space_id, 0) for space_id in spaces_of[recipient.id]),
+            "flagged": sum(flagged.get(space_id, 0) for space_id in spaces_of[recipient.id]),
         }
         messages.append(_add(db, KIND_DIGEST, recipient, payload, now))
     return messages

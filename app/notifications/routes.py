@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,20 +13,29 @@ from sqlalchemy.orm import Session
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext
 from app.models import Space
-from app.notifications import unsubscribe as subscriptions
+from app.notifications import subscriptions
 from app.notifications.outbox import ALL_KINDS
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import redirect
 from app.web.security import TOKEN_PAGE_HEADERS
+from app.web.urls import url_for
 
 router = APIRouter()
+
+
+class UnsubscribePage(StrEnum):
+    """What the unsubscribe page says."""
+
+    CONFIRM = "confirm"  # asks first: mail scanners follow links
+    DONE = "done"
+    INVALID = "invalid"  # the link is incomplete or altered
 
 
 def _invalid(request: Request, render: RenderDep) -> Response:
     return render(
         request,
         "notifications/unsubscribe.html",
-        {"state": "invalid", "token": "", "what": "", "what_all": ""},
+        {"state": UnsubscribePage.INVALID, "token": "", "what": "", "what_all": ""},
         status_code=400,
         headers=TOKEN_PAGE_HEADERS,
     )
@@ -37,7 +47,6 @@ def unsubscribe_form(
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     render: RenderDep,
 ) -> Response:
@@ -47,7 +56,7 @@ def unsubscribe_form(
         return _invalid(request, render)
     done = subscriptions.is_opted_out(db, wanted.user_id, wanted.kind)
     context = {
-        "state": "done" if done else "confirm",
+        "state": UnsubscribePage.DONE if done else UnsubscribePage.CONFIRM,
         "token": token,
         "what": subscriptions.kind_label(wanted.kind),
         "what_all": "" if wanted.kind == ALL_KINDS else subscriptions.kind_label(ALL_KINDS),
@@ -55,13 +64,12 @@ def unsubscribe_form(
     return render(request, "notifications/unsubscribe.html", context, headers=TOKEN_PAGE_HEADERS)
 
 
-@router.post("/{lang}/unsubscribe/{token}")
+@router.post("/{lang}/unsubscribe/{token}", name="unsubscribe_confirm")
 def unsubscribe(
     request: Request,
     lang: LangDep,
     token: str,
     db: DbDep,
-    viewer: ViewerDep,
     settings: SettingsDep,
     now: NowDep,
     render: RenderDep,
@@ -76,7 +84,7 @@ def unsubscribe(
     if not subscriptions.opt_out(db, wanted, now):
         return _invalid(request, render)
     context = {
-        "state": "done",
+        "state": UnsubscribePage.DONE,
         "token": token,
         "what": subscriptions.kind_label(wanted.kind),
         "what_all": "",
@@ -99,7 +107,7 @@ def follow(
     if viewer.user_id is None:
         raise Forbidden(gettext("Sign in to follow a space."))
     subscriptions.follow(db, viewer.user_id, space.id, now)
-    return redirect(request, f"/{lang}/spaces/{space.slug}")
+    return redirect(request, url_for("space_page", lang=lang, slug=space.slug))
 
 
 @router.post("/{lang}/spaces/{slug}/unfollow", name="unfollow_space")
@@ -108,4 +116,4 @@ def unfollow(request: Request, lang: LangDep, slug: str, db: DbDep, viewer: View
     if viewer.user_id is None:
         raise Forbidden(gettext("Sign in to follow a space."))
     subscriptions.unfollow(db, viewer.user_id, space.id)
-    return redirect(request, f"/{lang}/spaces/{space.slug}")
+    return redirect(request, url_for("space_page", lang=lang, slug=space.slug))

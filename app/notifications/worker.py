@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.db import transaction
+from app.db import rows_updated, transaction
 from app.models import EmailOptOut, OutboxMessage, User
 from app.notifications.mailer import Outgoing, Recipient, render_message, send_message
 from app.notifications.outbox import ACCOUNT_KINDS, ALL_KINDS, queue_moderator_digest
@@ -51,7 +51,8 @@ class Claim:
 
 def retry_delay(attempts: int) -> timedelta:
     """The wait after the n-th failed attempt: 30 s, 1 min, 2 min, … at most 6 hours."""
-    return min(RETRY_BASE * 2 ** min(max(attempts - 1, 0), 20), RETRY_MAX)
+    factor: int = 2 ** min(max(attempts - 1, 0), 20)  # int ** int is typed as any number
+    return min(RETRY_BASE * factor, RETRY_MAX)
 
 
 def claim(session_factory: sessionmaker[Session], now: datetime, limit: int) -> list[Claim]:
@@ -170,7 +171,8 @@ def _ours(item: Claim) -> list[ColumnElement[bool]]:
 
 def _record_sent(session_factory: sessionmaker[Session], item: Claim, now: datetime) -> None:
     with transaction(session_factory) as db:
-        result = db.execute(
+        matched = rows_updated(
+            db,
             update(OutboxMessage)
             .where(*_ours(item))
             .values(
@@ -180,9 +182,9 @@ def _record_sent(session_factory: sessionmaker[Session], item: Claim, now: datet
                 # A sent reset or verification link must not stay readable in the table.
                 **({"payload": {}} if item.outgoing.kind in ACCOUNT_KINDS else {}),
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if matched != 1:
         log.warning("outbox message %s: sent after its lease ran out", item.outgoing.id)
 
 

@@ -110,9 +110,7 @@ class DatabaseBackend:
 
     def prune(self, before: datetime) -> None:
         with writer_turn(self.engine), self.engine.begin() as connection:
-            connection.execute(
-                RateCounter.__table__.delete().where(RateCounter.window_start < before)
-            )
+            connection.execute(delete(RateCounter).where(RateCounter.window_start < before))
 
 
 def prune_counters(db: Session, before: datetime) -> None:

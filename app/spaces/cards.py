@@ -22,7 +22,7 @@ from markupsafe import Markup
 from app import i18n, policy
 from app.comments.views import CommentView
 from app.models import Space
-from app.models.comments import STATUS_PUBLISHED
+from app.models.comments import CommentStatus
 from app.policy import Viewer
 
 CARD_TEMPLATE = "spaces/_card.html"
@@ -55,7 +55,7 @@ def tools_for(viewer: Viewer, space: Space, now: datetime, c: CommentView) -> To
         # Anonymous readers get no tools; placeholders offer none to anyone.
         return NO_TOOLS
     return Tools(
-        reply=c.status == STATUS_PUBLISHED
+        reply=c.status == CommentStatus.PUBLISHED
         and policy.can_reply(viewer, space, now, thread_locked=c.thread_locked),
         edit=policy.can_edit(viewer, c, space, now),
         history=bool(c.edited_at or len(c.versions) > 1) and policy.can_view_history(viewer, c),

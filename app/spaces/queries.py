@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 
 from app.models import Comment, Space, SpaceModerator, SpaceText, User
-from app.models.comments import KIND_COMMENT
+from app.models.comments import CommentKind
 from app.policy import Purpose, for_purpose
 
 
-def space_by_slug(slug: str) -> Select:  # type: ignore[type-arg]
+def space_by_slug(slug: str) -> Select[Space]:
     return select(Space).where(Space.slug == slug)
 
 
-def space_stamp(slug: str) -> Select:  # type: ignore[type-arg]
+def space_stamp(slug: str) -> Select[int, datetime, int, datetime, datetime | None]:
     return select(
         Space.id, Space.created_at, Space.content_version, Space.opens_at, Space.closes_at
     ).where(Space.slug == slug)
 
 
-def texts_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+def texts_for(space_ids: Sequence[int]) -> Select[SpaceText]:
     return select(SpaceText).where(SpaceText.space_id.in_(space_ids))
 
 
-def moderators_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+def moderators_for(space_ids: Sequence[int]) -> Select[int, int, str]:
     return (
         select(SpaceModerator.space_id, User.id, User.display_name)
         .join(User, User.id == SpaceModerator.user_id)
@@ -34,15 +35,15 @@ def moderators_for(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg
     )
 
 
-def all_spaces() -> Select:  # type: ignore[type-arg]
+def all_spaces() -> Select[Space]:
     return select(Space).order_by(Space.opens_at.desc(), Space.id)
 
 
-def comment_counts(space_ids: Sequence[int]) -> Select:  # type: ignore[type-arg]
+def comment_counts(space_ids: Sequence[int]) -> Select[int, int]:
     # The public counts: published only, whoever reads.
     return for_purpose(
         select(Comment.space_id, func.count(Comment.id))
-        .where(Comment.space_id.in_(space_ids), Comment.kind == KIND_COMMENT)
+        .where(Comment.space_id.in_(space_ids), Comment.kind == CommentKind.COMMENT)
         .group_by(Comment.space_id),
         Purpose.PUBLISHED,
     )

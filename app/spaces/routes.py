@@ -6,24 +6,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.i18n import get_locale
-from app.notifications import unsubscribe as subscriptions
+from app.notifications import subscriptions
 from app.policy import Viewer
 from app.spaces import service
+from app.spaces.pages import SpaceListContext, SpacePageContext
+from app.spaces.service import MAX_SHOWN_DEPTH
 from app.web import pagecache
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
 from app.web.htmx import is_htmx
+from app.web.urls import url_for
 
 router = APIRouter()
+# Routes that resolve no reader before they run (app/main.py): the space page finds its
+# own through the page cache, and the root only redirects.
+own_reader = APIRouter()
 
-MAX_SHOWN_DEPTH = 6
 
-
-@router.get("/", include_in_schema=False)
+@own_reader.get("/", include_in_schema=False)
 def root() -> Response:
     # The locale middleware has already negotiated from Accept-Language.
     return RedirectResponse(
-        f"/{get_locale()}/", status_code=307, headers={"Vary": "Accept-Language"}
+        url_for("space_list"), status_code=307, headers={"Vary": "Accept-Language"}
     )
 
 
@@ -32,10 +35,10 @@ def space_list(
     request: Request, lang: LangDep, db: DbDep, viewer: ViewerDep, now: NowDep, render: RenderDep
 ) -> Response:
     spaces = service.list_spaces(db, viewer, lang=lang, now=now)
-    return render(request, "spaces/list.html", {"spaces": spaces})
+    return render(request, "spaces/list.html", SpaceListContext(spaces=spaces))
 
 
-@router.get("/{lang}/spaces/{slug}", name="space_page")
+@own_reader.get("/{lang}/spaces/{slug}", name="space_page")
 async def space_page(
     request: Request,
     lang: LangDep,
@@ -62,12 +65,12 @@ async def space_page(
         following = viewer.user_id is not None and subscriptions.is_following(
             db, viewer.user_id, page.view.space.id
         )
-        context = {
-            "page": page,
-            "space_view": page.view,
-            "more_url": f"/{lang}/spaces/{slug}",
-            "following": following,
-        }
+        context = SpacePageContext(
+            page=page,
+            space_view=page.view,
+            more_url=url_for("space_page", lang=lang, slug=slug, query={"after": page.next_after}),
+            following=following,
+        )
         return render(request, template, context)
 
     key = ("space", request.url.path, request.url.query, is_htmx(request))

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -21,6 +20,10 @@ from app.models import Comment, Space, SpaceText
 from app.policy import Purpose, Viewer
 from app.spaces import queries
 
+# The deepest reply level a page draws indented (a space may set fewer): deeper replies
+# are drawn at that level and still say whom they answer.
+MAX_SHOWN_DEPTH = 6
+
 
 @dataclass(frozen=True)
 class Moderator:
@@ -28,7 +31,7 @@ class Moderator:
     name: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class SpaceView:
     space: Space
     text: SpaceText
@@ -50,7 +53,7 @@ class Stamp:
     # from zero again: this space, not another one made since at the same address.
     created_at: datetime
     content_version: int
-    phase: str
+    phase: policy.SpacePhase
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class QuestionLink:
     lang: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class SpacePage:
     view: SpaceView
     questions: list[QuestionLink]
@@ -141,7 +144,7 @@ def space_view(db: Session, viewer: Viewer, space: Space, *, lang: str, now: dat
     )
 
 
-def _question_links(rows: Iterable[Row[Any]], lang: str) -> list[QuestionLink]:
+def _question_links(rows: Iterable[comment_queries.QuestionRow], lang: str) -> list[QuestionLink]:
     """One link per question, in the reader's language when the moderators gave one.
 
     Rows come one per (question, translation) pair, questions in order.

@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES
 
-from app.attachments.validation import DOCX, ODT, PDF
+from app.documents.formats import DOCX, ODT, PDF
 
 COMPRESS_LEVEL = 4
 # A response that fits in one TCP segment arrives no sooner compressed.

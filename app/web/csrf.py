@@ -24,7 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext
-from app.web.limits import replaying
+from app.web.error_pages import htmx_alert, page_renderer
+from app.web.request_size import replaying
 
 COOKIE = "rt_csrf"
 FIELD = "csrf_token"
@@ -167,14 +168,11 @@ def _refuse(scope: Scope) -> ASGIApp:
     )
     if scope["path"].startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=403)
-    app = scope.get("app")
-    renderer = getattr(getattr(app, "state", None), "renderer", None)
+    renderer = page_renderer(scope.get("app"))
     if renderer is None:
         return Response(message, status_code=403, media_type="text/plain")
     request = Request(scope)
     if request.headers.get("hx-request") == "true":
-        from app.web.errors import htmx_alert  # errors imports what imports this module
-
         return htmx_alert(request, 403, message, title=gettext("Not allowed"))
     return renderer(
         request,

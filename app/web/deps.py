@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app import policy
-from app.accounts import service as accounts
 from app.config import Settings
 from app.db import transaction
 from app.errors import Forbidden, NotFound
@@ -24,11 +23,13 @@ SESSION_COOKIE = "rt_session"
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 # Dependencies that only read request state are `async def`: FastAPI runs a plain `def`
-# dependency in the thread pool, a hop that costs more than the work itself.
+# dependency in the thread pool, a hop that costs more than the work itself. `app.state`
+# holds anything: what app/main.py puts there is given its type as it is read here.
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 # Marks a route whose unit of work reads first and writes only in `app.db.writing` blocks.
@@ -64,9 +65,25 @@ DbDep = Annotated[Session, Depends(get_db, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
+class ViewerResolver(Protocol):
+    """Who holds a session token: the accounts feature answers (app/main.py hands it in as
+    `app.state.resolve_viewer`), so this plumbing imports no feature."""
+
+    def __call__(
+        self,
+        db: Session,
+        token: str | None,
+        *,
+        now: datetime,
+        max_age: timedelta,
+        absolute: timedelta,
+    ) -> Viewer: ...
+
+
 def viewer_of(request: Request, db: Session, settings: Settings, now: datetime) -> Viewer:
     """Who sends this request, from the session cookie; remembered for the page layout."""
-    viewer = accounts.resolve_viewer(
+    resolve: ViewerResolver = request.app.state.resolve_viewer
+    viewer = resolve(
         db,
         request.cookies.get(SESSION_COOKIE),
         now=now,
@@ -90,10 +107,15 @@ async def get_lang(lang: str) -> str:
 
 
 async def get_renderer(request: Request) -> Renderer:
-    return request.app.state.renderer  # type: ignore[no-any-return]
+    renderer: Renderer = request.app.state.renderer
+    return renderer
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+# The page routers' own dependency (app/main.py): the reader is resolved before any page
+# handler runs, so the layout and the read gate know them whether or not the handler asks.
+# FastAPI resolves it once per request: a handler's `viewer: ViewerDep` is the same value.
+READER = Depends(get_viewer)
 LangDep = Annotated[str, Depends(get_lang)]
 RenderDep = Annotated[Renderer, Depends(get_renderer)]
 
@@ -109,7 +131,8 @@ AdminDep = Annotated[Viewer, Depends(get_admin)]
 
 
 async def get_limiter(request: Request) -> Limiter:
-    return request.app.state.limiter  # type: ignore[no-any-return]
+    limiter: Limiter = request.app.state.limiter
+    return limiter
 
 
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from app.i18n import gettext
+from app.web.error_pages import PageRenderer, htmx_alert
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -190,8 +191,6 @@ def resubmission(
     again to the same address."""
     if scope["path"].startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    from app.web.errors import htmx_alert  # errors imports this module's callers
-
     request = Request(scope)
     if request.headers.get("hx-request") == "true":
         return htmx_alert(request, status, message, headers, title=title)
@@ -216,10 +215,8 @@ def resubmission(
         # File parts are not kept (their bytes may be megabytes): offered again, empty.
         "files": [_text(item.name) for item in fields if item.filename is not None],
     }
-    renderer = request.app.state.renderer
-    return renderer(  # type: ignore[no-any-return]
-        request, "errors/resubmit.html", context, status_code=status, headers=headers
-    )
+    renderer: PageRenderer = request.app.state.renderer
+    return renderer(request, "errors/resubmit.html", context, status_code=status, headers=headers)
 
 
 def content_type_of(scope: Scope) -> str:

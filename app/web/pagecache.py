@@ -25,10 +25,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app.comments import idempotency
 from app.db import transaction
 from app.policy import ANONYMOUS, Viewer, read_as
-from app.web import csrf
+from app.web import csrf, formkeys
 from app.web.deps import SESSION_COOKIE, viewer_of
 from app.web.stitching import StitchedBody
 
@@ -131,7 +130,7 @@ def _drawn(
     cache: PageCache = request.app.state.page_cache
     body = cache.get((key, viewer), version)
     if body is None:
-        with csrf.token_as(TOKEN_SLOT), idempotency.keys_as(KEY_SLOT):
+        with csrf.token_as(TOKEN_SLOT), formkeys.keys_as(KEY_SLOT):
             response = draw(db, viewer)
         if response.status_code != 200 or not isinstance(response.body, bytes):
             # Not a page to keep: drawn again with this reader's own token and keys.
@@ -144,7 +143,7 @@ def _drawn(
 def _response(request: Request, body: StitchedBody) -> Response:
     token = csrf.current_token()
     # Every form gets a key of its own, as if the page had just been drawn.
-    values = [token if slot == 0 else idempotency.new_key() for slot in body.slots]
+    values = [token if slot == 0 else formkeys.new_key() for slot in body.slots]
     headers = {"Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         # Already encoded: the compression middleware passes it on untouched.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from app import i18n, policy, text
-from app.comments import idempotency
-from app.spaces import cards
-from app.web import csrf, security
+from app.models.comments import CommentKind, CommentStatus
+from app.models.curation import DraftState, EditorialState
+from app.models.moderation import AuditTarget, FlagReason, FlagResolution, ModerationAction
+from app.models.spaces import AttributionRule, PostingPolicy
+from app.web import csrf, formkeys, security, urls
 from app.web.assets import ASSETS
 from app.web.htmx import is_htmx
 
@@ -57,7 +62,7 @@ def _return_path(request: Request) -> str:
     if not security.holds_token(path):
         return path
     lang = path.split("/", 2)[1]
-    return f"/{lang}/" if lang in i18n.LOCALES else "/"
+    return urls.url_for("space_list", lang=lang) if lang in i18n.LOCALES else "/"
 
 
 def _number(value: int) -> str:
@@ -68,7 +73,36 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def build_templates() -> Jinja2Templates:
+# What a feature adds to every environment (comment cards, app/spaces/cards.py): web draws
+# pages for every feature and imports none of them, app/main.py hands these in.
+Install = Callable[[Environment], object]
+
+# Templates compare states to members (`c.status == CommentStatus.HIDDEN`), never to string
+# literals (tests/web/test_template_states.py): each enum is a global under its own name.
+STATES: tuple[type[StrEnum], ...] = (
+    AttributionRule,
+    AuditTarget,
+    CommentKind,
+    CommentStatus,
+    DraftState,
+    EditorialState,
+    FlagReason,
+    FlagResolution,
+    ModerationAction,
+    PostingPolicy,
+)
+
+
+def install_states(*states: type[StrEnum]) -> Install:
+    """Adds a feature's own states to the environment, as STATES are."""
+
+    def install(env: Environment) -> None:
+        env.globals.update({state.__name__: state for state in states})
+
+    return install
+
+
+def build_templates(installs: Iterable[Install] = ()) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -88,7 +122,9 @@ def build_templates() -> Jinja2Templates:
         csrf_field=csrf.csrf_field,
         csrf_token=csrf.current_token,
         static_url=ASSETS.url,
-        new_idempotency_key=idempotency.new_key,
+        # Replaces starlette's absolute url_for: links are paths, in the reader's language.
+        url_for=urls.url_for,
+        new_idempotency_key=formkeys.new_key,
     )
     env.filters.update(
         when=i18n.format_when,
@@ -99,8 +135,24 @@ def build_templates() -> Jinja2Templates:
         # A tab title cannot hold markup to isolate a title in: it holds no bidi controls.
         no_bidi=text.strip_bidi,
     )
-    cards.install(env)
+    for install in (install_states(*STATES), *installs):
+        install(env)
     return templates
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """A page's view model: its fields are the names its templates read.
+
+    The handler builds one, so mypy checks that it hands over every name with the right
+    type; tests/web/test_page_contexts.py checks that the templates read no other (besides
+    what every page gets). Frozen, as subclasses must be too: a template only reads.
+    Fragments that take a name or two still get a plain mapping.
+    """
+
+    def names(self) -> dict[str, Any]:
+        # Shallow, unlike dataclasses.asdict: the template gets the values themselves.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class Renderer:
@@ -113,18 +165,19 @@ class Renderer:
         self,
         request: Request,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: PageContext | Mapping[str, Any] | None = None,
         *,
         status_code: int = 200,
         headers: dict[str, str] | None = None,
     ) -> HTMLResponse:
+        # What every page gets (tests/web/test_page_contexts.py names them too).
         ctx: dict[str, Any] = {
             "lang": i18n.get_locale(),
             "viewer": getattr(request.state, "viewer", policy.ANONYMOUS),
             "htmx": is_htmx(request),
             "now": datetime.now(UTC),
         }
-        ctx.update(context or {})
+        ctx.update(context.names() if isinstance(context, PageContext) else context or {})
         return self.templates.TemplateResponse(
             request, template, ctx, status_code=status_code, headers=headers
         )

@@ -16,7 +16,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.migrate import upgrade
 from app.models import EmailOptOut, Follow, User
-from app.models.comments import STATUS_PENDING
+from app.models.comments import CommentStatus
 from app.notifications import outbox, worker
 from app.notifications.outbox import ALL_KINDS, KIND_PASSWORD_RESET, KIND_VERIFY_EMAIL
 from app.ratelimit import DatabaseBackend, Limiter
@@ -196,7 +196,7 @@ def test_unverified_people_get_account_mail_but_no_notifications(
     assert outbox.notify_decision(db, parent, True, "", NOW) is None
     followers = outbox.notify_followers(db, factory.comment(space, author, "More."), NOW)
     assert [m.recipient_id for m in followers] == [verified.id]
-    parent.status = STATUS_PENDING
+    parent.status = CommentStatus.PENDING
     db.flush()
     digests = outbox.queue_moderator_digest(db, NOW)
     assert [m.recipient_id for m in digests] == [colleague.id]

@@ -22,7 +22,7 @@ from app.accounts import reset, verification
 from app.config import Settings
 from app.models import User
 from app.notifications.outbox import KIND_PASSWORD_RESET, KIND_REPLY, KIND_VERIFY_EMAIL
-from app.notifications.unsubscribe import make_token
+from app.notifications.subscriptions import make_token
 from app.web.security import TOKEN_PAGE_HEADERS, holds_token
 from tests.accounts.links import link_path, queued
 from tests.factories import PASSWORD, Factory

@@ -18,7 +18,7 @@ from app.db import create_db_engine
 from app.errors import FormErrors
 from app.migrate import upgrade
 from app.models import AccountToken, OutboxMessage, User, UserSession
-from app.models.accounts import PURPOSE_PASSWORD_RESET
+from app.models.accounts import TokenPurpose
 from app.notifications import worker
 from app.notifications.outbox import KIND_PASSWORD_CHANGED, KIND_PASSWORD_RESET
 from app.ratelimit import DatabaseBackend, Limiter
@@ -141,9 +141,11 @@ def test_a_link_works_once(client: TestClient, db: Session, factory: Factory) ->
 def test_spending_is_one_conditional_update(db: Session, factory: Factory) -> None:
     """Two requests that both read the token as unused: only one may spend it."""
     alice = factory.user("Alice Achieng")
-    token = tokens.issue(db, alice, PURPOSE_PASSWORD_RESET, now=NOW, lifetime=timedelta(hours=1))
-    first = tokens.find(db, token, PURPOSE_PASSWORD_RESET, now=NOW)
-    second = tokens.find(db, token, PURPOSE_PASSWORD_RESET, now=NOW)
+    token = tokens.issue(
+        db, alice, TokenPurpose.PASSWORD_RESET, now=NOW, lifetime=timedelta(hours=1)
+    )
+    first = tokens.find(db, token, TokenPurpose.PASSWORD_RESET, now=NOW)
+    second = tokens.find(db, token, TokenPurpose.PASSWORD_RESET, now=NOW)
     assert first is not None
     assert second is not None
     assert tokens.spend(db, first, now=NOW) is True
@@ -246,12 +248,12 @@ def test_the_same_rule_as_registration(db: Session, factory: Factory) -> None:
     alice = factory.user("Alice Achieng")
     bruno = factory.user("Bruno Barros")
     hour = timedelta(hours=1)
-    token = tokens.issue(db, alice, PURPOSE_PASSWORD_RESET, now=NOW, lifetime=hour)
+    token = tokens.issue(db, alice, TokenPurpose.PASSWORD_RESET, now=NOW, lifetime=hour)
     with pytest.raises(FormErrors) as refused:
         reset.reset_password(db, token, "Alice Achieng!", now=NOW)
     assert set(refused.value.errors) == {"password"}
     # Guessable only from Alice's name: someone else may choose it.
-    other = tokens.issue(db, bruno, PURPOSE_PASSWORD_RESET, now=NOW, lifetime=hour)
+    other = tokens.issue(db, bruno, TokenPurpose.PASSWORD_RESET, now=NOW, lifetime=hour)
     assert reset.reset_password(db, other, "Alice Achieng!", now=NOW).id == bruno.id
 
 

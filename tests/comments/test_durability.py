@@ -34,7 +34,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import Message, Receive, Scope, Send
 
-from app.comments import threading as paths
+from app.comments import threads as paths
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment, OutboxMessage
 from app.notifications.outbox import KIND_REPLY

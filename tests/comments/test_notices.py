@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import format_day, translations, using
 from app.models import Ban
-from app.models.spaces import ATTRIBUTION_CHATHAM_HOUSE, ATTRIBUTION_CONSENT, ATTRIBUTION_NAMED
+from app.models.spaces import AttributionRule
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 
@@ -250,12 +250,12 @@ def test_the_reason_a_space_closed_early_is_on_its_page(
 # Attribution rule -------------------------------------------------------------------------
 
 RULES = {
-    ATTRIBUTION_NAMED: "Named contributions: your display name is shown with everything you "
+    AttributionRule.NAMED: "Named contributions: your display name is shown with everything you "
     "write here, and given when the notes drawn from this discussion quote you.",
-    ATTRIBUTION_CHATHAM_HOUSE: "Chatham House rule: what you write may be read and quoted, "
+    AttributionRule.CHATHAM_HOUSE: "Chatham House rule: what you write may be read and quoted, "
     "but your name is not shown to other participants nor given in the notes drawn from "
     "this discussion. Only the moderators know who wrote what.",
-    ATTRIBUTION_CONSENT: "Names by consent: for each comment you choose whether your name is "
+    AttributionRule.CONSENT: "Names by consent: for each comment you choose whether your name is "
     "shown with it, here and in the notes drawn from this discussion. Otherwise it is shown "
     "without your name.",
 }

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.comments import threading
+from app.comments import threads
 from app.comments.views import ViewContext, build_views, choose_version
 from app.policy import ANONYMOUS
 
@@ -49,10 +49,10 @@ def _row(comment_id: int, path: str, lang: str = "es") -> SimpleNamespace:
 
 
 def test_build_views_caps_drawn_depth_and_pairs_translations() -> None:
-    path = threading.root_path(is_question=False, number=None, comment_id=1)
+    path = threads.root_path(is_question=False, number=None, comment_id=1)
     rows = [_row(1, path)]
     for i in range(2, 10):
-        path = threading.child_path(path, i)
+        path = threads.child_path(path, i)
         rows.append(_row(i, path))
     translation = SimpleNamespace(comment_id=1, lang="en", body_html="<p>one</p>")
     attachment = SimpleNamespace(

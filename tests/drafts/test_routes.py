@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import DraftRevision, Excerpt, NoteDraft
-from app.models.comments import STATUS_HIDDEN
+from app.models.comments import CommentStatus
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 
@@ -153,7 +153,7 @@ def test_provenance_warnings(client: TestClient, db: Session, world: dict) -> No
     client.post(
         f"/en/comments/{cid}/edit", data={"body": "I changed my mind entirely.", "lang": "en"}
     )
-    world["other"].status = STATUS_HIDDEN
+    world["other"].status = CommentStatus.HIDDEN
     db.flush()
     sign_in(client, world["mona"])
     page = parse(client.get(url).text)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.exports.routes import router as exports_router
 from app.models import Comment, CommentTag, CommentTranslation, Curation, Space, Tag, User
-from app.models.comments import STATUS_HIDDEN, STATUS_PENDING
+from app.models.comments import CommentStatus
 from tests.factories import Factory
 
 SECRET_HIDDEN = "Hidden words that must never leave the site"
@@ -92,8 +92,8 @@ def build_world(db: Session, factory: Factory) -> World:
     hidden = factory.comment(space, omar, SECRET_HIDDEN, parent=q1)
     pending = factory.comment(space, ana, SECRET_PENDING, parent=q1)
     orphan = factory.comment(space, kate, "Answering the removed comment.", parent=hidden)
-    hidden.status = STATUS_HIDDEN
-    pending.status = STATUS_PENDING
+    hidden.status = CommentStatus.HIDDEN
+    pending.status = CommentStatus.PENDING
     post = factory.comment(space, kate, "My own question: what about visas?")
     post_reply = factory.comment(space, omar, "Les visas aussi.", parent=post, lang="fr")
     formula = factory.comment(space, ana, '=HYPERLINK("http://evil.example","x")', parent=q1)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.exports import digest as digests
-from app.models.spaces import ATTRIBUTION_CHATHAM_HOUSE, ATTRIBUTION_CONSENT
+from app.models.spaces import AttributionRule
 from tests.exports.conftest import SECRET_HIDDEN, SECRET_PENDING, World
 from tests.exports.readers import docx_ast, libreoffice, markdown_ast, plain, walk
 from tests.factories import Factory
@@ -139,7 +139,7 @@ def test_named_space_names_everyone(db: Session, factory: Factory, world: World)
 def test_chatham_house_names_nobody_but_moderators(
     db: Session, factory: Factory, world: World
 ) -> None:
-    world.space.attribution = ATTRIBUTION_CHATHAM_HOUSE
+    world.space.attribution = AttributionRule.CHATHAM_HOUSE
     db.flush()
     digest = _digest(db, factory, world)
     for fmt, text in _all_formats(digest).items():
@@ -156,7 +156,7 @@ def test_chatham_house_names_nobody_but_moderators(
 
 
 def test_consent_names_only_who_agreed(db: Session, factory: Factory, world: World) -> None:
-    world.space.attribution = ATTRIBUTION_CONSENT
+    world.space.attribution = AttributionRule.CONSENT
     db.flush()
     digest = _digest(db, factory, world)
     entries = _json_entries(digest)
@@ -177,7 +177,7 @@ def test_consent_names_only_who_agreed(db: Session, factory: Factory, world: Wor
 def test_unnamed_authors_are_a_participant_in_the_digest_language(
     db: Session, factory: Factory, world: World
 ) -> None:
-    world.space.attribution = ATTRIBUTION_CHATHAM_HOUSE
+    world.space.attribution = AttributionRule.CHATHAM_HOUSE
     db.flush()
     markdown = digests.to_markdown(_digest(db, factory, world, lang="fr"))
     assert "un participant" in markdown
@@ -294,7 +294,7 @@ def test_libreoffice_opens_the_digest(
     db: Session, factory: Factory, world: World, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     office = libreoffice(tmp_path_factory)
-    world.space.attribution = ATTRIBUTION_CONSENT
+    world.space.attribution = AttributionRule.CONSENT
     db.flush()
     text = office.text(digests.to_docx(_digest(db, factory, world)))
     for expected in (

@@ -159,7 +159,7 @@ def test_a_big_docx_is_made_in_the_background(
     job_id = job_url.rsplit("/", 1)[1]
     finished = _store(app).wait(job_id, timeout=60)
     assert finished is not None
-    assert finished.state == jobs.DONE
+    assert finished.state == jobs.JobState.DONE
 
     done = parse(client.get(job_url, headers={"HX-Request": "true"}).text)
     box = one(done, "#export-job")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.db import transaction
 from app.drafts import service as drafts
-from app.drafts.document import Content
+from app.drafts.syntax import Content
 from app.i18n import translations
 from app.main import create_app
 from app.models import (
@@ -44,7 +44,7 @@ from app.models import (
     SpaceText,
     User,
 )
-from app.moderation import audit
+from app.models.moderation import ModerationAction
 from app.policy import ANONYMOUS, Purpose, read_as
 from tests import own_db
 from tests.conftest import BrowserLikeClient
@@ -283,7 +283,7 @@ def test_racing_settings_saves_apply_and_audit_one(racing: Racing) -> None:
             audited = db.scalar(
                 select(func.count())
                 .select_from(ModerationEvent)
-                .where(ModerationEvent.action == audit.SETTINGS)
+                .where(ModerationEvent.action == ModerationAction.SETTINGS)
             )
         assert seen == [str(version)] * 2
         wanted = [(2 * n + 1, 1 + n % 5), (2 * n + 2, 6)]  # (threshold, depth): all differ
@@ -299,7 +299,7 @@ def test_racing_settings_saves_apply_and_audit_one(racing: Racing) -> None:
             space = db.get_one(Space, racing.space.id)
             events = db.scalars(
                 select(ModerationEvent.reason)
-                .where(ModerationEvent.action == audit.SETTINGS)
+                .where(ModerationEvent.action == ModerationAction.SETTINGS)
                 .order_by(ModerationEvent.id)
             ).all()
             state = (space.version, space.flag_threshold, space.max_shown_depth)
@@ -464,7 +464,7 @@ def test_racing_closings_close_and_audit_once(racing: Racing) -> None:
             reasons = db.scalars(
                 select(ModerationEvent.reason).where(
                     ModerationEvent.space_id == space_id,
-                    ModerationEvent.action == audit.CLOSE_SPACE,
+                    ModerationEvent.action == ModerationAction.CLOSE_SPACE,
                 )
             ).all()
         if [a.status_code for a in answers] != [303, 303] or len(reasons) != 1:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.comments import service as comments
 from app.interchange import FORMAT, VERSION
 from app.models import Comment, CommentTag, Space, Tag, User
-from app.models.spaces import ATTRIBUTION_CONSENT, PRE_MODERATION
+from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import service as moderation
 from tests.factories import Factory
 
@@ -38,7 +38,7 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
         titles={"en": "Labour mobility", "fr": "Mobilité de la main-d'œuvre"},
         moderators=(mona,),
     )
-    space.attribution = ATTRIBUTION_CONSENT
+    space.attribution = AttributionRule.CONSENT
     space.max_shown_depth = 4
     space.flag_threshold = 5
     mod, as_pia = factory.viewer(mona), factory.viewer(pia)
@@ -85,7 +85,7 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
     hidden = factory.comment(space, pia, "Off-topic advertising.", parent=q2)
     moderation.hide(db, mod, hidden, reason="Advertising", now=now)
 
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     pending = factory.comment(space, renee, "Waiting for approval.", parent=q2)
     refused = factory.comment(space, pia, "Refused words.", parent=q2)
     moderation.reject(db, mod, refused, reason="Insults", now=now)

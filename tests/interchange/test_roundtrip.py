@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import passwords
-from app.comments import threading
-from app.interchange import export, importer
+from app.comments import threads
+from app.interchange import dump, importer
+from app.interchange.importer import schema_check
 from app.models import (
     Comment,
     CommentRevision,
@@ -30,7 +31,7 @@ def test_export_import_export_is_lossless(db: Session, factory: Factory) -> None
     rich = build_rich_space(db, factory)
     admin = factory.user("Ada Admin", admin=True)
     now = datetime.now(UTC)
-    first = export.export_space(db, rich.space, now=now)
+    first = dump.export_space(db, rich.space, now=now)
 
     # The document really carries every feature the round trip is meant to keep.
     by_status = {c["status"] for c in first["comments"]}
@@ -57,11 +58,11 @@ def test_export_import_export_is_lossless(db: Session, factory: Factory) -> None
     ]
 
     # Through the file's text, as an administrator would move it.
-    text = export.dumps(first)
+    text = dump.dumps(first)
     document = importer.read_json(text.encode("utf-8"))
-    assert importer.schema_problems(document) == []
+    assert schema_check.schema_problems(document) == []
     copy = importer.import_space(db, document, slug="copy", tagger_id=admin.id, now=now)
-    second = export.export_space(db, copy, now=now + timedelta(hours=1))
+    second = dump.export_space(db, copy, now=now + timedelta(hours=1))
 
     assert second["space"]["slug"] == "copy"
     assert second["exported_at"] != first["exported_at"]
@@ -72,7 +73,7 @@ def test_export_import_export_is_lossless(db: Session, factory: Factory) -> None
 def test_imported_rows_are_threaded_rendered_and_linked(db: Session, factory: Factory) -> None:
     rich = build_rich_space(db, factory)
     now = datetime.now(UTC)
-    document = json.loads(export.dumps(export.export_space(db, rich.space, now=now)))
+    document = json.loads(dump.dumps(dump.export_space(db, rich.space, now=now)))
     copy = importer.import_space(db, document, slug="copy", now=now)
 
     rows = list(db.scalars(select(Comment).where(Comment.space_id == copy.id)))
@@ -83,12 +84,12 @@ def test_imported_rows_are_threaded_rendered_and_linked(db: Session, factory: Fa
             assert c.depth == 0
         else:
             parent = by_id[c.parent_id]
-            assert c.path == threading.child_path(parent.path, c.id)
-            assert c.depth == parent.depth + 1 == threading.depth_of(c.path)
+            assert c.path == threads.child_path(parent.path, c.id)
+            assert c.depth == parent.depth + 1 == threads.depth_of(c.path)
         assert c.body_html.startswith("<p>")
     pinned = [c for c in rows if c.pinned]
     assert len(pinned) == 1
-    assert pinned[0].path == "0" + threading.root_path(is_question=True, number=2, comment_id=0)[1:]
+    assert pinned[0].path == "0" + threads.root_path(is_question=True, number=2, comment_id=0)[1:]
     deepest = max(rows, key=lambda c: c.depth)
     assert deepest.depth == 3
     assert deepest.body_md == rich.deepest.body_md
@@ -180,10 +181,10 @@ def test_a_second_import_matches_the_accounts_the_first_created(
 
 def test_export_of_an_empty_space(db: Session, factory: Factory) -> None:
     space = factory.space(slug="empty")
-    document = export.export_space(db, space, now=datetime.now(UTC))
+    document = dump.export_space(db, space, now=datetime.now(UTC))
     assert document["comments"] == []
     assert document["tags"] == []
-    assert importer.schema_problems(document) == []
+    assert schema_check.schema_problems(document) == []
     copy = importer.import_space(db, document, slug="empty-copy", now=datetime.now(UTC))
-    again = export.export_space(db, copy, now=datetime.now(UTC))
+    again = dump.export_space(db, copy, now=datetime.now(UTC))
     assert normalised(again) == normalised(document)

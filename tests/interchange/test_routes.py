@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import i18n
-from app.interchange import importer
+from app.interchange.importer import schema_check
 from app.interchange.routes import router
 from app.models import Comment, Space, User
 from tests.factories import Factory, sign_in
@@ -58,7 +58,7 @@ def test_admin_downloads_the_export(
     assert disposition.split(";")[1].strip().endswith('.roundtable.json"')
     assert "no-store" in response.headers["cache-control"]
     document = response.json()
-    assert importer.schema_problems(document) == []
+    assert schema_check.schema_problems(document) == []
     assert document["space"]["slug"] == "mobility"
     count = db.scalar(select(func.count()).where(Comment.space_id == rich.space.id))
     assert len(document["comments"]) == count

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.interchange import importer, schema
+from app.interchange.importer import rules, schema_check, validation, writing
+from app.interchange.importer.problems import format_path
 from app.models import Comment, CommentTag, CommentTranslation, Space, SpaceText, Tag, User
 from tests.factories import Factory
 from tests.interchange import minimal_document
@@ -56,9 +58,9 @@ def test_the_schema_is_valid_and_documents_every_field() -> None:
 def test_schema_defaults_are_the_importers() -> None:
     defs = schema()["$defs"]
     for name, defaults in (
-        ("space", importer.SPACE_DEFAULTS),
-        ("comment", importer.COMMENT_DEFAULTS),
-        ("spaceText", importer.TEXT_DEFAULTS),
+        ("space", writing.SPACE_DEFAULTS),
+        ("comment", writing.COMMENT_DEFAULTS),
+        ("spaceText", writing.TEXT_DEFAULTS),
     ):
         properties = defs[name]["properties"]
         stated = {key: p["default"] for key, p in properties.items() if "default" in p}
@@ -71,8 +73,8 @@ def test_the_guides_example_is_a_valid_document() -> None:
     blocks = re.findall(r"```json\n(.*?)```", guide, re.S)
     assert blocks
     document = json.loads(blocks[0])
-    assert importer.schema_problems(document) == []
-    assert importer.semantic_problems(document) == []
+    assert schema_check.schema_problems(document) == []
+    assert rules.semantic_problems(document) == []
 
 
 def test_a_valid_hand_written_document_has_no_problem(db: Session) -> None:
@@ -132,7 +134,7 @@ def test_whole_numbers_must_be_written_as_integers() -> None:
     document = minimal_document(max_shown_depth=True)
     document["comments"][0]["number"] = 1.0
     document["comments"][1]["tags"] = [0.0]
-    assert _paths(importer.schema_problems(document)) == {
+    assert _paths(schema_check.schema_problems(document)) == {
         "space.max_shown_depth": "Expected a value of JSON type integer.",
         "comments[0].number": "Expected a value of JSON type integer/null.",
         "comments[1].tags[0]": "Expected a value of JSON type integer/object.",
@@ -140,8 +142,10 @@ def test_whole_numbers_must_be_written_as_integers() -> None:
 
 
 def test_a_document_that_is_not_an_object() -> None:
-    assert _paths(importer.schema_problems([1, 2])) == {"": "Expected a value of JSON type object."}
-    assert set(_paths(importer.schema_problems({}))) == {
+    assert _paths(schema_check.schema_problems([1, 2])) == {
+        "": "Expected a value of JSON type object."
+    }
+    assert set(_paths(schema_check.schema_problems({}))) == {
         "format",
         "version",
         "exported_at",
@@ -192,7 +196,7 @@ def test_semantic_problems_are_all_reported_with_their_paths(db: Session) -> Non
     with pytest.raises(importer.ImportProblems) as caught:
         importer.import_space(db, document, now=datetime.now(UTC))
     assert _counts(db) == before
-    assert importer.schema_problems(document) == []
+    assert schema_check.schema_problems(document) == []
     found = _paths(caught.value.problems)
     not_space_language = "This language is not one of the space's languages (en, fr, de)."
     assert found == {
@@ -238,7 +242,7 @@ def test_semantic_problems_are_all_reported_with_their_paths(db: Session) -> Non
 def test_the_original_language_needs_a_title_and_to_be_a_space_language() -> None:
     document = minimal_document(original_lang="fr", languages=["en"])
     document["comments"][1]["lang"] = "en"
-    assert _paths(importer.semantic_problems(document)) == {
+    assert _paths(rules.semantic_problems(document)) == {
         "space.original_lang": "The original language must be one of the space's languages.",
         "space.texts": "Give the space a title in its original language.",
     }
@@ -264,7 +268,7 @@ def test_threads_deeper_than_the_site_allows_are_refused() -> None:
     for depth in range(1, 62):
         document["comments"].append(_comment(f"r{depth}", parent=parent))
         parent = f"r{depth}"
-    assert _paths(importer.semantic_problems(document)) == {
+    assert _paths(rules.semantic_problems(document)) == {
         "comments[61].parent": "This thread is too deep to reply further here."
     }
 
@@ -302,10 +306,10 @@ def test_an_address_problem_and_document_problems_are_reported_together(
 
 def test_problem_lists_are_capped(db: Session) -> None:
     document = minimal_document()
-    document["comments"] = [_comment(f"c{i}", lang=1) for i in range(importer.MAX_PROBLEMS + 10)]
-    assert len(importer.schema_problems(document)) == importer.MAX_PROBLEMS + 10
+    document["comments"] = [_comment(f"c{i}", lang=1) for i in range(validation.MAX_PROBLEMS + 10)]
+    assert len(schema_check.schema_problems(document)) == validation.MAX_PROBLEMS + 10
     problems = importer.check(db, document).problems
-    assert len(problems) == importer.MAX_PROBLEMS + 1
+    assert len(problems) == validation.MAX_PROBLEMS + 1
     assert problems[-1] == importer.Problem(
         "", "There are more problems; only the first 1000 are listed."
     )
@@ -334,11 +338,9 @@ def test_a_utf8_byte_order_mark_is_accepted() -> None:
 
 
 def test_paths_quote_keys_that_are_not_names() -> None:
-    assert importer.format_path(["comments", 3, "translations", "fr"]) == (
-        "comments[3].translations.fr"
-    )
-    assert importer.format_path(["space", "texts", "e n"]) == 'space.texts["e n"]'
-    assert importer.format_path([]) == ""
+    assert format_path(["comments", 3, "translations", "fr"]) == ("comments[3].translations.fr")
+    assert format_path(["space", "texts", "e n"]) == 'space.texts["e n"]'
+    assert format_path([]) == ""
 
 
 @pytest.mark.parametrize(
@@ -359,7 +361,7 @@ def test_reserved_names_are_refused_as_authors_as_at_registration(
         }
     ]
     before = _counts(db)
-    found = _paths(importer.semantic_problems(document))
+    found = _paths(rules.semantic_problems(document))
     refused = "This name is reserved; please choose another."
     assert found == {
         "space.moderators[0]": refused,

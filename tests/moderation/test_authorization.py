@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.attachments import storage
 from app.config import Settings
 from app.models import Attachment, Ban, Flag
-from app.models.comments import STATUS_HIDDEN, STATUS_PENDING
+from app.models.comments import CommentStatus
 from tests.factories import Factory, sign_in
 from tests.html import parse
 
@@ -45,8 +45,8 @@ def world(factory: Factory, db: Session, settings: Settings) -> dict[str, Any]:
     published = factory.comment(space, people["author"], "Published words.", parent=question)
     pending = factory.comment(space, people["author"], SECRET + " (pending)", parent=question)
     hidden = factory.comment(space, people["author"], SECRET + " (hidden)", parent=question)
-    pending.status = STATUS_PENDING
-    hidden.status = STATUS_HIDDEN
+    pending.status = CommentStatus.PENDING
+    hidden.status = CommentStatus.HIDDEN
     hidden.moderated_at = datetime.now(UTC)
     now = datetime.now(UTC)
     db.add(Flag(comment_id=published.id, user_id=people["flagger"].id, reason="spam"))

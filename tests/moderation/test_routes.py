@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Ban, Comment, Flag, ModerationEvent, UserSession
-from app.models.spaces import PRE_MODERATION
-from app.moderation.audit import ACTIONS
+from app.models.moderation import ModerationAction
+from app.models.spaces import PostingPolicy
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 
@@ -109,7 +109,7 @@ def test_pre_moderation_queue_approve_and_reject(
     client: TestClient, db: Session, world: dict
 ) -> None:
     space = world["space"]
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     db.flush()
     sign_in(client, world["alice"])
     response = client.post(
@@ -314,7 +314,7 @@ def test_audit_log_filters_and_transparency_has_no_names(
         "hide",
     ]
     options = [o.attributes["value"] for o in log.css("#audit-filter-action option")]
-    assert options == ["", *ACTIONS]
+    assert options == ["", *ModerationAction]
     filtered = parse(client.get("/en/spaces/pathways/audit?action=hide").text)
     assert len(filtered.css("tr.event")) == 1
     assert "Moderator Mona" in texts(filtered, "tr.event td")[1]

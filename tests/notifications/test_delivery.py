@@ -21,7 +21,7 @@ from app.cli import main
 from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import EmailOptOut, Flag, Follow, OutboxMessage, User
-from app.models.spaces import PRE_MODERATION
+from app.models.spaces import PostingPolicy
 from app.notifications import mailer, outbox, worker
 from tests.factories import Factory
 from tests.notifications import (
@@ -159,7 +159,7 @@ def test_decision_mails_say_what_was_decided_and_why(
     mod = factory.user("Moderator Mona")
     alice = factory.user("Alice Achieng")
     space = factory.space(slug="decided", moderators=(mod,), titles={"en": "Mobility"})
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     db.flush()
     kept = factory.comment(space, alice, "Keep me.")
     dropped = factory.comment(space, alice, "Drop me.")
@@ -192,7 +192,7 @@ def test_digest_is_mailed_once_a_day_by_the_worker_loop(
     mona = factory.user("Moderator Mona")
     alice = factory.user("Alice Achieng")
     space = factory.space(slug="queue", moderators=(mona,), titles={"en": "Mobility"})
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     db.flush()
     factory.comment(space, alice, "Pending one.")
     target = factory.comment(space, mona, "Published by the moderator.")

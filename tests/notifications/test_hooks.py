@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Comment, Follow, OutboxMessage
-from app.models.spaces import PRE_MODERATION
+from app.models.spaces import PostingPolicy
 from tests.factories import Factory, sign_in
 
 
@@ -45,7 +45,7 @@ def test_pending_comments_wait_for_the_decision(
 ) -> None:
     mona, alice = factory.user("Mona"), factory.user("Alice")
     space = factory.space(slug="pathways", moderators=(mona,))
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     parent = factory.comment(space, mona, "A moderator's opening remark.")
     db.flush()
     sign_in(client, alice)

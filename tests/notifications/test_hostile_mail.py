@@ -16,7 +16,7 @@ from app.accounts import reset, verification
 from app.accounts.credentials import set_password
 from app.config import Settings
 from app.models import User
-from app.notifications import mailer, outbox, unsubscribe, worker
+from app.notifications import mailer, outbox, subscriptions, worker
 from tests import hostile
 from tests.hostile import REASON, HostileWorld
 from tests.notifications import BASE_URL, body
@@ -35,7 +35,7 @@ INJECTED = ("bcc", "cc", "x-injected", "reply-to", "sender")
 
 def _queue_everything(db: Session, world: HostileWorld) -> None:
     outbox.notify_reply(db, world.reply, NOW)
-    unsubscribe.follow(db, world.moderator.id, world.space.id, NOW)
+    subscriptions.follow(db, world.moderator.id, world.space.id, NOW)
     outbox.notify_followers(db, world.reply, NOW)
     outbox.notify_decision(db, world.pending, False, REASON, NOW)
     outbox.queue_moderator_digest(db, NOW)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import EmailOptOut, Flag, Follow, OutboxMessage, Space
-from app.models.comments import STATUS_PENDING
-from app.models.spaces import PRE_MODERATION
+from app.models.comments import CommentStatus
+from app.models.spaces import PostingPolicy
 from app.notifications import outbox
 from tests.factories import Factory
 
@@ -21,7 +21,7 @@ def _outbox(db: Session) -> list[OutboxMessage]:
 
 
 def _pre_moderated(db: Session, space: Space) -> Space:
-    space.posting_policy = PRE_MODERATION
+    space.posting_policy = PostingPolicy.PRE_MODERATION
     db.flush()
     return space
 
@@ -67,7 +67,7 @@ def test_no_reply_mail_to_oneself_for_a_root_or_an_unpublished_reply(
     root = factory.comment(space, mod, "A moderator's comment is published at once.")
     own = factory.comment(space, mod, "Answering myself.", parent=root)
     pending = factory.comment(space, alice, "Waiting for review.", parent=root)
-    assert pending.status == STATUS_PENDING
+    assert pending.status == CommentStatus.PENDING
 
     assert outbox.notify_reply(db, root, NOW) is None
     assert outbox.notify_reply(db, own, NOW) is None

@@ -16,7 +16,7 @@ from app.config import Settings
 from app.models import EmailOptOut, Follow, User
 from app.notifications import outbox, worker
 from app.notifications.routes import router
-from app.notifications.unsubscribe import make_token
+from app.notifications.subscriptions import make_token
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 from tests.notifications import Inbox, mail_settings, smtp_server, unsubscribe_path

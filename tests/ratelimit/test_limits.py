@@ -144,7 +144,7 @@ def test_reports_per_day_and_writes_per_address(
     refused = client.post(f"/en/comments/{second.id}/report", data={"reason": "spam"})
     assert refused.status_code == 429
     monkeypatch.setattr(
-        "app.ratelimit.middleware.WRITES_PER_IP", Rule("writes-test", 1, timedelta(minutes=1))
+        "app.web.request_rate.WRITES_PER_IP", Rule("writes-test", 1, timedelta(minutes=1))
     )
     other = BrowserLikeClient(limited, follow_redirects=False)
     other.post("/en/sign-in", data={"email": "x@example.org", "password": "whatever it is"})
@@ -244,7 +244,7 @@ def test_past_the_write_limit_a_post_keeps_its_form_and_text(
     client = BrowserLikeClient(limited, follow_redirects=False)
     sign_in(client, factory.user("Nora Newcomer"))
     monkeypatch.setattr(
-        "app.ratelimit.middleware.WRITES_PER_IP", Rule("writes-form", 1, timedelta(minutes=1))
+        "app.web.request_rate.WRITES_PER_IP", Rule("writes-form", 1, timedelta(minutes=1))
     )
     text = "Mes mots pesés avec soin, sur deux lignes.\nLa seconde."
     first = client.post("/fr/spaces/pathways/comments", data={"body": "Un.", "lang": "fr"})

@@ -26,7 +26,7 @@ from app.models import (
     SpaceText,
     User,
 )
-from app.models.comments import STATUS_HIDDEN
+from app.models.comments import CommentStatus
 from app.web.csrf import COOKIE as CSRF_COOKIE
 from tests.conftest import BrowserLikeClient
 from tests.factories import Factory, sign_in
@@ -76,7 +76,7 @@ def _edited(db: Session, factory: Factory, space: Space, people: list[User]) -> 
 
 def _hidden(db: Session, factory: Factory, space: Space, people: list[User]) -> str:
     comment = _first_comment(db, space)
-    comment.status = STATUS_HIDDEN
+    comment.status = CommentStatus.HIDDEN
     comment.moderated_at = datetime.now(UTC)
     return "Removed by a moderator"
 

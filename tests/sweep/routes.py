@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute, _IncludedRouter  # routers are kept nested
 from starlette.routing import Mount
 
 from app.i18n import LOCALES
-from app.moderation.queries import QUEUE_FILTERS
+from app.moderation.queries import QueueFilter
 from tests.sweep.world import SweepWorld
 
 # Routes that take no input a secret could ride on, each with the reason.
@@ -152,7 +152,7 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "next": [f"/en/comments/{i}" for i in secret_ids[:3]],
             "form_id": ["compose"],
             "done": ["1"],
-            "show": list(QUEUE_FILTERS),
+            "show": list(QueueFilter),
             "action": ["hide"],
             "saved": ["true"],
             # The administrators' user search (a secret typed in would only be echoed).

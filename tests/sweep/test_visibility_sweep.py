@@ -40,12 +40,14 @@ from app.accounts import reset, verification
 from app.accounts.credentials import set_password
 from app.comments import service as comments
 from app.config import Settings
+from app.drafts import files
 from app.exports import digest as digests
 from app.exports import jobs
-from app.models import Comment, OutboxMessage, Space, User
+from app.models import Comment, NoteDraft, OutboxMessage, Space, User
 from app.moderation import service as moderation
 from app.notifications import mailer, outbox, worker
 from app.notifications.outbox import ACCOUNT_KINDS, KINDS
+from app.spaces import service as spaces
 from tests.conftest import BrowserLikeClient
 from tests.factories import PASSWORD
 from tests.hostile import savepoint, world_on_connection
@@ -238,6 +240,7 @@ def _client(app: FastAPI, world: SweepWorld, role: str) -> BrowserLikeClient:
 
 
 _JOB_FILES: dict[tuple[str, str], tuple[str, bytes]] = {}
+_DRAFT_FILES: dict[tuple[int, str], tuple[files.Export, bytes]] = {}
 
 
 def _jobs(app: FastAPI, db: Session, settings: Settings, world: SweepWorld) -> list[str]:
@@ -268,6 +271,30 @@ def _jobs(app: FastAPI, db: Session, settings: Settings, world: SweepWorld) -> l
             key=f"sweep:{space.id}",
             filename=filename,
             content_type="application/octet-stream",
+            work=lambda _progress, data=data: data,
+        )
+        made.append(job.id)
+    # And a finished DOCX job of each draft, by its space's moderator.
+    for role, draft_id in zip(("moderator", "moderator_elsewhere"), world.draft_ids, strict=True):
+        user = db.get(User, world.users[role].id)
+        draft = db.get(NoteDraft, draft_id)
+        assert user is not None
+        assert draft is not None
+        if (draft_id, role) not in _DRAFT_FILES:  # pandoc once a module, as above
+            now = datetime.now(UTC)
+            space_view = spaces.space_of(
+                db, viewer_of(db, user), draft.space_id, lang="en", now=now
+            )
+            prepared = files.prepare(db, draft, space_view, settings.base_url, now)
+            _DRAFT_FILES[(draft_id, role)] = (prepared, files.to_word(prepared))
+        prepared, data = _DRAFT_FILES[(draft_id, role)]
+        job = store.start(
+            owner_id=user.id,
+            space_id=draft.space_id,
+            subject=files.job_subject(draft.id),
+            key="sweep",
+            filename=prepared.filename("docx"),
+            content_type=files.DOCX,
             work=lambda _progress, data=data: data,
         )
         made.append(job.id)

@@ -23,18 +23,14 @@ from app.admin import service as admin
 from app.attachments import service as attachments
 from app.comments import service as comments
 from app.curation import service as curation
+from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
-from app.drafts.catalogue import section_choices
-from app.drafts.document import Content
+from app.drafts.syntax import Content
 from app.models import Comment, OutboxMessage, Space, SpaceModerator, User
-from app.models.comments import STATUS_PENDING
-from app.models.spaces import (
-    ATTRIBUTION_CHATHAM_HOUSE,
-    POST_MODERATION,
-    PRE_MODERATION,
-)
+from app.models.comments import CommentStatus
+from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import service as moderation
-from app.notifications import unsubscribe
+from app.notifications import subscriptions
 from app.policy import Person, Viewer
 from tests.documents import PDF
 from tests.factories import change_settings
@@ -174,7 +170,12 @@ def plant(
     admin.add_moderator(db, adm, chatham, mod_user.email)
     admin.add_moderator(db, adm, other, elsewhere.email)
     change_settings(
-        db, adm, chatham, now, posting_policy=POST_MODERATION, attribution=ATTRIBUTION_CHATHAM_HOUSE
+        db,
+        adm,
+        chatham,
+        now,
+        posting_policy=PostingPolicy.POST_MODERATION,
+        attribution=AttributionRule.CHATHAM_HOUSE,
     )
     mv, ev = viewer_of(db, mod_user), viewer_of(db, elsewhere)
     wv, pv, av = (viewer_of(db, u) for u in (writer, participant, author))
@@ -220,7 +221,7 @@ def plant(
     pending_question = ask(mv, main, f"{s['pending-question']} a question not yet out")
     # No flow makes a question wait for review today, but the schema allows it (an import,
     # a future pre-moderated question): planted by hand, it must stay unseen all the same.
-    pending_question.status = STATUS_PENDING
+    pending_question.status = CommentStatus.PENDING
     public = post(av, main, "Published view: fees should be banned.", question)
     under_hidden = post(av, main, "Published answer under the withdrawn question.", hidden_question)
     hidden = post(
@@ -283,12 +284,12 @@ def plant(
     )
     moderation.flag(db, pv, hidden, main, reason="offensive", details="", now=now)
 
-    change_settings(db, adm, main, now, posting_policy=PRE_MODERATION)
+    change_settings(db, adm, main, now, posting_policy=PostingPolicy.PRE_MODERATION)
     pending = post(wv, main, f"{s['pending-comment']} waiting for review", question)
     pending_reply = post(wv, main, f"{s['pending-reply']} a reply waiting", public)
     rejected = post(wv, main, f"{s['rejected-comment']} refused from the queue", question)
     rejected_reply = post(wv, main, f"{s['rejected-reply']} a reply refused", public)
-    change_settings(db, adm, main, now, posting_policy=POST_MODERATION)
+    change_settings(db, adm, main, now, posting_policy=PostingPolicy.POST_MODERATION)
 
     draft = drafts.create_draft(
         db, mv, main, template="background-note", lang="en", title="Note", now=now
@@ -334,9 +335,9 @@ def plant(
     # --- the other space: what its moderator legitimately works on ---
     other_question = ask(ev, other, "How should the other consultation begin?")
     other_comment = post(pv, other, "A published view in the other space.", other_question)
-    change_settings(db, adm, other, now, posting_policy=PRE_MODERATION)
+    change_settings(db, adm, other, now, posting_policy=PostingPolicy.PRE_MODERATION)
     post(av, other, "Waiting in the other space's queue.", other_question)
-    change_settings(db, adm, other, now, posting_policy=POST_MODERATION)
+    change_settings(db, adm, other, now, posting_policy=PostingPolicy.POST_MODERATION)
     # A draft of the other space whose moderator cites the main space's hidden items by
     # their ids: citations must not fetch what the citer may not read.
     other_draft = drafts.create_draft(
@@ -366,7 +367,7 @@ def plant(
     post(pv, chatham, "Answering the unnamed person.", unnamed_comment)
 
     for space in (main, other, chatham):
-        unsubscribe.follow(db, participant.id, space.id, now)
+        subscriptions.follow(db, participant.id, space.id, now)
     # Mail queued while items were still public said what was public then; the e-mail
     # test starts from an empty outbox and queues what comes after.
     db.execute(delete(OutboxMessage))
@@ -424,7 +425,7 @@ def plant(
         draft_ids=[draft.id, other_draft.id],
         ban_ids=[ban.id],
         unsubscribe_tokens={
-            role: unsubscribe.make_token(secret_key, users[role].id, "reply")
+            role: subscriptions.make_token(secret_key, users[role].id, "reply")
             for role in ROLES
             if role in users
         },

@@ -130,7 +130,7 @@ def test_error_pages_echo_hostile_paths_only_as_text(client: TestClient) -> None
 
 
 # Valid values for the other parameters of an address, so the id is what gets checked.
-OTHER_PARAMS = {"fmt": "md"}
+OTHER_PARAMS = {"fmt": "md", "job_id": "A" * 24}
 
 
 def test_ids_out_of_range_are_a_translated_404_on_every_route(

@@ -183,7 +183,7 @@ def test_a_form_within_the_part_limit_still_works(client: TestClient, world: dic
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
 def test_multipart_delimiters_split_across_chunks_count_once(size: int) -> None:
-    from app.web.limits import _PartCounter
+    from app.web.request_size import _PartCounter
 
     boundary = "----rt-boundary-7"
     body = (

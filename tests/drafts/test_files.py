@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import NoteDraft
+from tests.exports.background import made_in_background
 from tests.exports.readers import docx_ast, docx_part, libreoffice, markdown_ast, plain, walk
 from tests.factories import Factory, sign_in
 from tests.html import parse, texts
@@ -76,10 +78,9 @@ def test_chatham_house_drafts_name_nobody(client: TestClient, db: Session, draft
 
 
 def test_docx_survives_pandoc_and_libreoffice(
-    client: TestClient, drafted: dict, tmp_path_factory: pytest.TempPathFactory
+    app: FastAPI, client: TestClient, drafted: dict, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    response = client.get(drafted["url"] + "/export.docx")
-    assert response.status_code == 200
+    response = made_in_background(app, client, drafted["url"] + "/export.docx")
     assert response.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
     )

@@ -1,7 +1,8 @@
 """Refuse request bodies larger, or forms with more parts, than the site accepts.
 
 Both are counted on the raw bytes as they arrive, before anything parses them: a form of a
-million tiny fields costs the parser far more than its size suggests.
+million tiny fields costs the parser far more than its size suggests. (How often a client
+may send is app/web/request_rate.py's.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import gettext
 from app.web import formcheck
+from app.web.error_pages import htmx_alert, page_renderer
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -57,16 +59,14 @@ def _refusal(scope: Scope, limit: int, *, parts: bool = False) -> Response:
         )
     if scope["path"].startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=413)
-    renderer = getattr(getattr(scope.get("app"), "state", None), "renderer", None)
+    renderer = page_renderer(scope.get("app"))
     if renderer is None:
         return PlainTextResponse(message, status_code=413)
     request = Request(scope)
     if request.headers.get("hx-request") == "true":
-        from app.web.errors import htmx_alert  # errors imports the feature layer's pieces
-
         return htmx_alert(request, 413, message, title=gettext("Too large"))
     context = {"status": 413, "title": gettext("Too large"), "message": message}
-    return renderer(request, "errors/error.html", context, status_code=413)  # type: ignore[no-any-return]
+    return renderer(request, "errors/error.html", context, status_code=413)
 
 
 class BodyLimitMiddleware:

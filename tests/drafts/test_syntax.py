@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from app.drafts import document
-from app.drafts.document import Citation
+from app.drafts import syntax
+from app.drafts.syntax import Citation
 
 
 def test_parse_blocks_and_citations() -> None:
@@ -13,16 +13,16 @@ def test_parse_blocks_and_citations() -> None:
         "- mutual recognition\n"
         "> “It took me four years.” [e:3]\n"
     )
-    blocks = document.parse(text)
+    blocks = syntax.parse(text)
     assert [b.kind for b in blocks] == ["paragraph", "heading", "bullets", "quote"]
     paragraph = blocks[0].items[0]
     assert paragraph.text == "Participants stressed skills and fees . Same paragraph."
     assert paragraph.citations == [Citation("c", 12), Citation("e", 5)]
     assert [i.text for i in blocks[2].items] == ["faster procedures", "mutual recognition"]
     assert blocks[3].items[0].citations == [Citation("e", 3)]
-    assert [c.key for c in document.citations(text)] == ["c:12", "e:5", "c:7", "e:3"]
+    assert [c.key for c in syntax.citations(text)] == ["c:12", "e:5", "c:7", "e:3"]
 
 
 def test_word_count_ignores_markers_and_syntax() -> None:
-    assert document.word_count("## Two words\n- and three more [c:12]") == 5
-    assert document.word_count("l’objectif d'accueil, well-being") == 3
+    assert syntax.word_count("## Two words\n- and three more [c:12]") == 5
+    assert syntax.word_count("l’objectif d'accueil, well-being") == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,15 @@ from app.ratelimit import TooMany
 from app.web.htmx import is_htmx
 
 log = logging.getLogger(__name__)
+
+# app/web/templates.py's Renderer, named by its call: that module imports this one.
+PageRenderer = Callable[..., Response]
+
+
+def page_renderer(app: object) -> PageRenderer | None:
+    """The app's renderer (on `app.state`, set by app/main.py); None outside the app."""
+    renderer: PageRenderer | None = getattr(getattr(app, "state", None), "renderer", None)
+    return renderer
 
 
 def _is_api(request: Request) -> bool:
@@ -36,7 +46,7 @@ def _page(
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     if is_htmx(request):
         return htmx_alert(request, status, message, headers, title=title)
-    render = request.app.state.renderer
+    render: PageRenderer = request.app.state.renderer
     return render(
         request,
         "errors/error.html",
@@ -59,8 +69,8 @@ def htmx_alert(
     *,
     title: str | None = None,
 ) -> Response:
-    render = request.app.state.renderer
-    return render(  # type: ignore[no-any-return]
+    render: PageRenderer = request.app.state.renderer
+    return render(
         request,
         "errors/_alert.html",
         {"status": status, "title": title, "message": message},

@@ -24,6 +24,7 @@ from app.notifications.outbox import (
     KIND_REPLY,
     KINDS,
 )
+from app.web import urls
 
 _SALT = "roundtable.unsubscribe"
 
@@ -57,7 +58,7 @@ def read_token(secret_key: str, token: str) -> Unsubscribe | None:
 
 
 def unsubscribe_url(base_url: str, locale: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/{locale}/unsubscribe/{token}"
+    return urls.absolute_url(base_url, "unsubscribe", lang=locale, token=token)
 
 
 def kind_label(kind: str) -> str:

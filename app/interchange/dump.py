@@ -1,7 +1,10 @@
-"""Writing a whole space as an interchange document (see schema.json).
+"""A whole space dumped as an interchange document (see schema.json): the export
+direction of app/interchange (app/interchange/importer/ reads such a document back).
 
 Everything is included, whatever its status or the space's attribution rule: this is
-an administrator's copy for moving or keeping a space, not a publication.
+an administrator's copy for moving or keeping a space, not a publication. (Not to be
+confused with app/exports/, the digests moderators download, nor with the Markdown and
+DOCX of a note draft in app/drafts/files.py: those go through the read gate.)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from app.models import (
     Tag,
     User,
 )
-from app.models.comments import KIND_QUESTION
+from app.models.comments import CommentKind
 
 Document = dict[str, Any]
 
@@ -147,7 +150,7 @@ def _comment(
         "ref": ref(c.id),
         "parent": ref(c.parent_id) if c.parent_id is not None else None,
         "kind": c.kind,
-        "number": c.number if c.kind == KIND_QUESTION else None,
+        "number": c.number if c.kind == CommentKind.QUESTION else None,
         "author": names[c.author_id],
         "lang": c.lang,
         "body_md": c.body_md,

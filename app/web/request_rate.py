@@ -1,4 +1,8 @@
-"""Requests per client address: every request (batched), and unsafe ones one by one."""
+"""Requests per client address: every request (batched), and unsafe ones one by one.
+
+The rules and counters are app/ratelimit's; this middleware applies them before any
+route runs (request bodies are bounded in app/web/request_size.py).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from app.i18n import gettext
 from app.ratelimit import REQUESTS_BATCH, WRITES_PER_IP, Limiter, Rule, TooMany
 from app.web import formcheck
 from app.web.csrf import SAFE_METHODS
-from app.web.errors import database_error, too_many
+from app.web.error_pages import database_error, too_many
 
 # POSTs that change nothing (a language guess, a word count sent while typing): counting
 # them would let one busy room behind a shared address lock itself out.

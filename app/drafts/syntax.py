@@ -48,8 +48,13 @@ class Block:
     items: list[Inline]  # one for paragraphs, headings and quotes; several for bullets
 
 
+def _citation(match: re.Match[str]) -> Citation:
+    # CITATION's first group is one of the two kinds, nothing else.
+    return Citation("c" if match.group(1) == "c" else "e", int(match.group(2)))
+
+
 def inline(raw: str) -> Inline:
-    cites = [Citation(m.group(1), int(m.group(2))) for m in CITATION.finditer(raw)]  # type: ignore[arg-type]
+    cites = [_citation(m) for m in CITATION.finditer(raw)]
     text = " ".join(CITATION.sub("", raw).split())
     return Inline(text, cites)
 
@@ -90,7 +95,7 @@ def citations(text: str) -> list[Citation]:
     """Every citation in order of first appearance."""
     seen: dict[str, Citation] = {}
     for m in CITATION.finditer(text):
-        cite = Citation(m.group(1), int(m.group(2)))  # type: ignore[arg-type]
+        cite = _citation(m)
         seen.setdefault(cite.key, cite)
     return list(seen.values())
 

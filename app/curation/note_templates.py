@@ -1,4 +1,8 @@
-"""Note templates, read from templates.json: adding a template is editing data, not code."""
+"""Note templates, read from note_templates.json: a template is data, not code.
+
+They belong to curation, which assigns inputs to a template's sections; drafts are
+written from them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-TEMPLATES_FILE = Path(__file__).with_name("templates.json")
+TEMPLATES_FILE = Path(__file__).with_name("note_templates.json")
 NUMBERING = ("paragraphs", "headlines", "none")
 
 

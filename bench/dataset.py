@@ -32,7 +32,9 @@ _APP = generate.ROOT / "app"
 SOURCES = [
     Path(generate.__file__),
     Path(generate.__file__).with_name("words.py"),
-    _APP / "comments" / "service.py",
+    _APP / "comments" / "bodies.py",
+    _APP / "comments" / "editing.py",
+    _APP / "comments" / "posting.py",
     _APP / "markup.py",
     *sorted((_APP / "models").glob("*.py")),
 ]

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app.accounts import names, passwords  # noqa: E402
 from app.accounts import service as accounts  # noqa: E402
 from app.admin import service as admin  # noqa: E402
-from app.comments import service as comments  # noqa: E402
+from app.comments import editing, posting  # noqa: E402
 from app.db import create_db_engine, make_session_factory, transaction  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Comment, Space, User  # noqa: E402
@@ -191,7 +191,7 @@ def _make_space(
     questions: list[Comment] = []
     for number in range(1, QUESTIONS + 1):
         clock += timedelta(minutes=7)
-        question = comments.ask_question(
+        question = posting.ask_question(
             db,
             moderator_viewer,
             space,
@@ -233,7 +233,7 @@ def _post_comments(
         author = rng.choice(authors)
         clock += timedelta(minutes=rng.randint(1, 30))
         body = words.paragraphs(rng, lang, rng.randint(130, 170))
-        comment = comments.submit_comment(
+        comment = posting.submit_comment(
             db,
             viewers[author.id],
             space,
@@ -253,7 +253,7 @@ def _post_comments(
         previous = comment
         if rng.random() < 0.1:
             other = rng.choice([x for x in LANGS if x != lang])
-            comments.save_translation(
+            editing.save_translation(
                 db,
                 viewers[author.id],
                 comment,

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
 from app.admin import service as admin
-from app.comments import service as comments
-from app.comments import threads
+from app.comments import posting, threads
 from app.markup import render_markdown
 from app.models import Comment, Space, SpaceModerator, SpaceText, User
 from app.policy import Person, Viewer
@@ -97,7 +96,7 @@ class Factory:
         parent: Comment | None = None,
         lang: str = "en",
     ) -> Comment:
-        return comments.submit_comment(
+        return posting.submit_comment(
             self.db,
             self.viewer(author),
             space,
@@ -117,7 +116,7 @@ class Factory:
         lang: str = "en",
         translations: dict[str, str] | None = None,
     ) -> Comment:
-        return comments.ask_question(
+        return posting.ask_question(
             self.db,
             self.viewer(moderator),
             space,

@@ -24,14 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts import service as accounts
 from app.admin import service as admin
 from app.attachments import service as attachments
-from app.comments import service as comments
+from app.comments import editing, posting
 from app.config import Settings
 from app.curation import service as curation
 from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
 from app.models import Comment, Space, SpaceModerator, User
 from app.models.spaces import PostingPolicy
-from app.moderation import service as moderation
+from app.moderation import bans, decisions, flags
 from app.notifications import subscriptions
 from app.policy import Person, Viewer
 from tests.documents import PDF
@@ -212,7 +212,7 @@ def seed(
     admin.add_moderator(db, admin_viewer, space, mod.email)
     mv, pv, ov = _viewer(db, mod), _viewer(db, part), _viewer(db, other)
 
-    question = comments.ask_question(
+    question = posting.ask_question(
         db,
         mv,
         space,
@@ -224,7 +224,7 @@ def seed(
     )
 
     def post(viewer: Viewer, text: str, parent: Comment) -> Comment:
-        return comments.submit_comment(
+        return posting.submit_comment(
             db, viewer, space, body=text, lang="en", parent_id=parent.id, now=now, max_chars=20_000
         ).comment
 
@@ -237,7 +237,7 @@ def seed(
     waiting = post(pv, body("Awaiting review."), question)
     change_settings(db, admin_viewer, space, now, posting_policy=PostingPolicy.POST_MODERATION)
     for lang in ("fr", "es"):
-        comments.save_translation(
+        editing.save_translation(
             db, pv, comment, space, lang=lang, body=body(f"({lang})"), now=now, max_chars=20_000
         )
     paper = attachments.attach(
@@ -279,13 +279,13 @@ def seed(
         now=now,
     )
 
-    moderation.flag(db, pv, reply, space, reason="other", details=REASON, now=now)
-    moderation.hide(db, mv, hidden, reason=REASON, now=now)
-    moderation.reject(db, mv, pending, reason=REASON, now=now)
-    ban = moderation.ban(
+    flags.flag(db, pv, reply, space, reason="other", details=REASON, now=now)
+    decisions.hide(db, mv, hidden, reason=REASON, now=now)
+    decisions.reject(db, mv, pending, reason=REASON, now=now)
+    ban = bans.ban(
         db,
         mv,
-        moderation.BanRequest(
+        bans.BanRequest(
             user_id=other.id, space_id=space.id, reason=REASON, ends_at=now + timedelta(days=9)
         ),
         now=now,

@@ -243,7 +243,7 @@ def test_what_leaves_the_site_is_published_only_even_for_its_moderators(
 def test_a_hidden_locked_thread_still_locks_its_replies(
     factory: Factory, session_factory: sessionmaker[Session], db: Session, world: dict
 ) -> None:
-    from app.comments.service import thread_is_locked
+    from app.comments.reads import thread_is_locked
 
     world["hidden"].locked = True
     reply = factory.comment(world["space"], world["bob"], "Below.", parent=world["published"])

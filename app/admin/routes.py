@@ -19,8 +19,8 @@ from app.i18n import LOCALES
 from app.models import SpaceText
 from app.models.base import state_or_none
 from app.models.spaces import AttributionRule, PostingPolicy
+from app.moderation import bans, closing
 from app.moderation import reads as moderation_reads
-from app.moderation import service as moderation
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import AdminDep, DbDep, LangDep, NowDep, RenderDep, ViewerDep
@@ -304,13 +304,13 @@ def ban_everywhere(
             request, render, db, viewer, now, errors=refusal.errors, ban_user=user_id, form=form
         )
     ):
-        request_ = moderation.BanRequest(
+        request_ = bans.BanRequest(
             user_id=user_id,
             space_id=None,
             reason=reason,
-            ends_at=moderation.parse_day(ends_on, "ends_on"),
+            ends_at=bans.parse_day(ends_on, "ends_on"),
         )
-        moderation.ban(db, viewer, request_, now=now)
+        bans.ban(db, viewer, request_, now=now)
     return redirect(request, url_for("admin_users", lang=lang))
 
 
@@ -414,5 +414,5 @@ def close_space(
     space_page = url_for("space_page", lang=lang, slug=slug)
     # Refused only when the space is not open (closed a moment ago, say): its page says so.
     with redraw_if_refused(lambda _refusal: redirect(request, space_page)):
-        moderation.close_space(db, viewer, space_view.space, reason=reason, now=now)
+        closing.close_space(db, viewer, space_view.space, reason=reason, now=now)
     return redirect(request, space_page)

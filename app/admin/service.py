@@ -20,7 +20,7 @@ from app.models.base import state_or_none
 from app.models.moderation import AuditTarget, ModerationAction
 from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import audit
-from app.moderation.service import parse_day
+from app.moderation.bans import parse_day
 from app.policy import Viewer
 from app.text import clean_line, line_problem
 

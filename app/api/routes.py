@@ -9,8 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app import ratelimit
 from app.api.schemas import AttachmentOut, CommentIn, CommentOut, CommentPage, SpaceOut
-from app.comments import idempotency
-from app.comments import service as comments
+from app.comments import idempotency, posting, reads
 from app.comments.language import detect_language
 from app.comments.views import CommentView
 from app.errors import Forbidden
@@ -136,7 +135,7 @@ def create_comment(
         ):
             rule = ratelimit.posts_rule(viewer.user.created_at, now)
             limiter.check(rule, str(viewer.user.id), db=db)
-        posted = comments.submit_comment(
+        posted = posting.submit_comment(
             db,
             viewer,
             view.space,
@@ -151,7 +150,7 @@ def create_comment(
     comment = posted.comment
     if posted.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    created = comments.comment_view(
+    created = reads.comment_view(
         db,
         viewer,
         comment.id,

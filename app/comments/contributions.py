@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.attachments import service as attachments
-from app.comments import service
+from app.comments import editing, posting
 from app.config import Settings
 from app.models import Comment, Space
 from app.policy import Viewer
@@ -60,12 +60,12 @@ def post(
     now: datetime,
     named_consent: bool = False,
     idempotency_key: str | None = None,
-    language_check: service.LanguageCheck | None = None,
-    prepared: service.PreparedText | None = None,
+    language_check: posting.LanguageCheck | None = None,
+    prepared: posting.PreparedText | None = None,
 ) -> Comment:
     if upload is not None:
         attachments.validate_upload(upload.data, max_bytes=settings.max_upload_bytes)
-    posted = service.submit_comment(
+    posted = posting.submit_comment(
         db,
         viewer,
         space,
@@ -100,7 +100,7 @@ def edit(
 ) -> Comment:
     if upload is not None:
         attachments.validate_upload(upload.data, max_bytes=settings.max_upload_bytes)
-    service.edit_comment(
+    editing.edit_comment(
         db,
         viewer,
         comment,

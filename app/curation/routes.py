@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator
 
 from app import policy
-from app.comments import service as comments
+from app.comments import reads
 from app.curation import gcm, service
 from app.curation.note_templates import section_choices
 from app.errors import Forbidden
@@ -57,7 +57,7 @@ def _panel(
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = reads.get_comment(db, viewer, comment_id)
     if not policy.can_moderate(viewer, comment.space_id):
         raise Forbidden("curate")
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
@@ -100,7 +100,7 @@ def curate(
     render: RenderDep,
     data: Annotated[ActionForm, Form()],
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = reads.get_comment(db, viewer, comment_id)
     form = data.model_dump()
     with redraw_if_refused(
         lambda refusal: _panel(

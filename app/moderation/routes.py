@@ -10,15 +10,15 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app import policy, ratelimit
-from app.comments import service as comments
+from app.comments.reads import get_comment
 from app.errors import Forbidden
 from app.models import Comment
 from app.models.base import state_or_none
 from app.models.moderation import FlagReason, ModerationAction
-from app.moderation import audit, reads, service
+from app.moderation import audit, bans, decisions, flags, reads
+from app.moderation.decisions import DecisionAction
 from app.moderation.pages import QueueContext
 from app.moderation.queries import QueueFilter
-from app.moderation.service import DecisionAction
 from app.policy import Viewer
 from app.spaces import service as spaces
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
@@ -53,7 +53,7 @@ def report(
     reason: Annotated[str, Form()] = "",
     details: Annotated[str, Form()] = "",
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = get_comment(db, viewer, comment_id)
     if not viewer.signed_in:
         raise Forbidden("sign-in")
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
@@ -74,7 +74,7 @@ def report(
         return form_page({})
     with redraw_if_refused(lambda refusal: form_page(refusal.errors, status_of(refusal))):
         limiter.check(ratelimit.FLAGS_PER_USER, str(viewer.user_id), db=db)
-        service.flag(db, viewer, comment, space_view.space, reason=reason, details=details, now=now)
+        flags.flag(db, viewer, comment, space_view.space, reason=reason, details=details, now=now)
     return render(
         request, "moderation/reported.html", {"space_view": space_view, "comment": comment}
     )
@@ -131,7 +131,7 @@ def moderate_page(
     render: RenderDep,
     done: str | None = None,
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = get_comment(db, viewer, comment_id)
     return _comment_tools(request, render, db, viewer, comment, lang, now, done=done)
 
 
@@ -148,7 +148,7 @@ def moderate(
     reason: Annotated[str, Form()] = "",
     question_id: Annotated[RowId | None, Form()] = None,
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = get_comment(db, viewer, comment_id)
     form = {
         "failed": "move" if action == DecisionAction.MOVE else "decide",
         "action": action,
@@ -160,7 +160,7 @@ def moderate(
             request, render, db, viewer, comment, lang, now, form=form, errors=refusal.errors
         )
     ):
-        service.decide(db, viewer, comment, service.Decision(action, reason, question_id), now)
+        decisions.decide(db, viewer, comment, decisions.Decision(action, reason, question_id), now)
     return redirect(
         request, url_for("moderate", lang=lang, comment_id=comment.id, query={"done": action})
     )
@@ -179,20 +179,20 @@ def ban_author(
     ends_on: Annotated[str, Form()] = "",
     everywhere: Annotated[bool, Form()] = False,
 ) -> Response:
-    comment = comments.get_comment(db, viewer, comment_id)
+    comment = get_comment(db, viewer, comment_id)
     form = {"failed": "ban", "reason": reason, "ends_on": ends_on, "everywhere": everywhere}
     with redraw_if_refused(
         lambda refusal: _comment_tools(
             request, render, db, viewer, comment, lang, now, form=form, errors=refusal.errors
         )
     ):
-        ban = service.BanRequest(
+        ban = bans.BanRequest(
             user_id=comment.author_id,
             space_id=None if everywhere else comment.space_id,
             reason=reason,
-            ends_at=service.parse_day(ends_on, "ends_on"),
+            ends_at=bans.parse_day(ends_on, "ends_on"),
         )
-        service.ban(db, viewer, ban, now=now)
+        bans.ban(db, viewer, ban, now=now)
     return redirect(
         request, url_for("moderate", lang=lang, comment_id=comment.id, query={"done": "ban"})
     )
@@ -209,7 +209,7 @@ def lift_ban(
     back: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    service.lift_ban(db, viewer, ban_id, reason=reason, now=now)
+    bans.lift_ban(db, viewer, ban_id, reason=reason, now=now)
     return redirect(request, safe_next(back or url_for("moderation_home", lang=lang), lang))
 
 
@@ -295,7 +295,7 @@ def queue_bulk(
             request, render, db, space_view, chosen, now, errors=refusal.errors, form=form
         )
     ):
-        done = service.bulk(
+        done = decisions.bulk(
             db, viewer, space_view.space, ids or [], action=action, reason=reason, now=now
         )
     return redirect(

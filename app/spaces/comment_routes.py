@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from app import policy, ratelimit
-from app.comments import contributions, idempotency, service
+from app.comments import contributions, editing, idempotency, posting, reads
 from app.comments.language import confident_language as detect_confident
 from app.db import writing
 from app.errors import Forbidden, FormErrors
@@ -70,7 +70,7 @@ def _card(
     extra: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    view = service.comment_view(
+    view = reads.comment_view(
         db,
         viewer,
         comment_id,
@@ -114,13 +114,13 @@ def post_comment(
     # left as the form offered it is checked against the detector's guess.
     chosen_lang = lang_answer or comment_lang or lang
     left_default = not lang_answer and chosen_lang == (lang_default or lang)
-    language_check = service.LanguageCheck(
+    language_check = posting.LanguageCheck(
         detected=detect_confident(body) if left_default else None, left_default=left_default
     )
     space_view = spaces.load_space(db, viewer, slug, lang=lang, now=now)
     if not viewer.signed_in:
         raise Forbidden("sign-in")
-    parent = service.get_comment(db, viewer, parent_id) if parent_id is not None else None
+    parent = reads.get_comment(db, viewer, parent_id) if parent_id is not None else None
     form = {
         "body": body,
         "lang": chosen_lang,
@@ -131,10 +131,10 @@ def post_comment(
     }
     # Lock-free work first (cleaning and rendering the text, reading the file): SQLite's
     # write lock is then held only for the writes, which queue rather than fail.
-    prepared = service.prepare_text(body, max_chars=settings.max_comment_chars)
+    prepared = posting.prepare_text(body, max_chars=settings.max_comment_chars)
     upload = _read_upload(attachment, settings.max_upload_bytes)
 
-    def ask(question: service.AskLanguage) -> Response:
+    def ask(question: posting.AskLanguage) -> Response:
         dropped = bool(attachment and attachment.filename)
         return _language_question(
             request, render, db, viewer, lang, space_view, form, parent, question, dropped=dropped
@@ -144,7 +144,7 @@ def post_comment(
         return _refused_post(request, render, db, viewer, lang, space_view, form, parent, refusal)
 
     with (
-        redraw_on(service.AskLanguage, ask),
+        redraw_on(posting.AskLanguage, ask),
         redraw_on(ratelimit.TooMany, refused),
         redraw_if_refused(refused),
         writing(db),
@@ -159,7 +159,7 @@ def post_comment(
             rule = ratelimit.posts_rule(viewer.user.created_at, now)
             limiter.check(rule, str(viewer.user.id), db=db)
         if as_question and parent_id is None:
-            comment = service.ask_question(
+            comment = posting.ask_question(
                 db,
                 viewer,
                 space_view.space,
@@ -219,7 +219,7 @@ def _language_question(
     space_view: spaces.SpaceView,
     form: dict[str, Any],
     parent: Comment | None,
-    question: service.AskLanguage,
+    question: posting.AskLanguage,
     *,
     dropped: bool,
 ) -> Response:
@@ -294,7 +294,7 @@ def comment_page(
     posted: RowId | None = None,
 ) -> Response:
     """A comment with the replies below it; under htmx, just the card (or the next chunk)."""
-    comment = service.get_comment(db, viewer, comment_id)
+    comment = reads.get_comment(db, viewer, comment_id)
     if is_htmx(request) and not after:
         space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
         return _card(
@@ -344,7 +344,7 @@ def reply_form(
     now: NowDep,
     render: RenderDep,
 ) -> Response:
-    parent = service.get_comment(db, viewer, comment_id)
+    parent = reads.get_comment(db, viewer, comment_id)
     space_view = spaces.space_of(db, viewer, parent.space_id, lang=lang, now=now)
     context: dict[str, Any] = {
         "space_view": space_view,
@@ -352,7 +352,7 @@ def reply_form(
         "errors": {},
         "form": {"body": "", "lang": lang, "parent_id": parent.id},
         # The form is offered only to those who may reply in this thread; others are told why.
-        "thread_locked": service.thread_is_locked(db, parent),
+        "thread_locked": reads.thread_is_locked(db, parent),
     }
     if is_htmx(request):
         return render(request, "comments/_form.html", context)
@@ -375,7 +375,7 @@ def edit(
     version: Annotated[int | None, Form()] = None,
     attachment: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    comment = service.get_comment(db, viewer, comment_id)
+    comment = reads.get_comment(db, viewer, comment_id)
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
     space = space_view.space
     if not policy.can_edit(viewer, comment, space, now):
@@ -431,14 +431,14 @@ def translate(
     target_lang: Annotated[str | None, Form(alias="lang")] = None,
     to: str | None = None,
 ) -> Response:
-    comment = service.get_comment(db, viewer, comment_id)
+    comment = reads.get_comment(db, viewer, comment_id)
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
     space = space_view.space
     if not policy.can_translate(viewer, comment, space, now):
         raise Forbidden("translate")
     choices = [code for code in space.language_list if code != comment.lang]
     chosen = target_lang or to or (lang if lang in choices else (choices[0] if choices else ""))
-    existing = service.translation_text(db, comment.id, chosen)
+    existing = reads.translation_text(db, comment.id, chosen)
     form = {"body": existing if body is None else body, "lang": chosen}
 
     def form_page(errors: dict[str, str], status: int = 200) -> Response:
@@ -457,7 +457,7 @@ def translate(
     if request.method != "POST":
         return form_page({})
     with redraw_if_refused(lambda refusal: form_page(refusal.errors, status_of(refusal))):
-        service.save_translation(
+        editing.save_translation(
             db,
             viewer,
             comment,
@@ -484,8 +484,8 @@ def history(
     now: NowDep,
     render: RenderDep,
 ) -> Response:
-    comment = service.get_comment(db, viewer, comment_id)
-    versions = service.history(db, viewer, comment)
+    comment = reads.get_comment(db, viewer, comment_id)
+    versions = editing.history(db, viewer, comment)
     space_view = spaces.space_of(db, viewer, comment.space_id, lang=lang, now=now)
     return render(
         request,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.comments import queries as comment_queries
-from app.comments.service import comment_view
+from app.comments.reads import comment_view
 from app.comments.views import CommentView, ViewContext, build_views
 from app.errors import NotFound
 from app.models import Comment, Space, SpaceText

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.comments import idempotency, service
+from app.comments import editing, idempotency, posting
 from app.db import create_db_engine, make_session_factory, transaction
 from app.i18n import translations
 from app.models import Comment, OutboxMessage, Space
@@ -223,7 +223,7 @@ def test_keys_belong_to_their_author(factory: Factory, db: Session, setting: dic
     bob = factory.user("Bob")
     now = datetime.now(UTC)
     made = [
-        service.submit_comment(
+        posting.submit_comment(
             db,
             factory.viewer(person),
             setting["space"],
@@ -245,13 +245,13 @@ def test_a_retry_still_matches_after_the_comment_was_edited(
     viewer = factory.viewer(setting["alice"])
     now = datetime.now(UTC)
     common = {"lang": "en", "parent_id": None, "now": now, "max_chars": 1000}
-    comment = service.submit_comment(
+    comment = posting.submit_comment(
         db, viewer, setting["space"], body="Draft.", idempotency_key="k1", **common
     ).comment
-    service.edit_comment(
+    editing.edit_comment(
         db, viewer, comment, setting["space"], body="Final.", lang="en", now=now, max_chars=1000
     )
-    retried = service.submit_comment(
+    retried = posting.submit_comment(
         db, viewer, setting["space"], body="Draft.", idempotency_key="k1", **common
     )
     assert retried.comment.id == comment.id
@@ -265,7 +265,7 @@ def test_the_loser_of_a_race_rolls_back_to_a_savepoint_and_answers_the_winner(
     viewer = factory.viewer(setting["alice"])
     q = setting["question"]
     common = {"lang": "en", "parent_id": q.id, "now": datetime.now(UTC), "max_chars": 1000}
-    winner = service.submit_comment(
+    winner = posting.submit_comment(
         db, viewer, setting["space"], body="Racing.", idempotency_key="race", **common
     ).comment
     real_find = idempotency.find
@@ -276,7 +276,7 @@ def test_the_loser_of_a_race_rolls_back_to_a_savepoint_and_answers_the_winner(
         return None if len(calls) == 1 else real_find(session, author_id, key)
 
     monkeypatch.setattr(idempotency, "find", blind_first)
-    loser = service.submit_comment(
+    loser = posting.submit_comment(
         db, viewer, setting["space"], body="Racing.", idempotency_key="race", **common
     )
     assert len(calls) == 2  # looked once before inserting, once after the constraint said no
@@ -321,7 +321,7 @@ def test_concurrent_requests_with_the_same_key_make_one_comment(own_engine: Engi
     def post() -> None:
         try:
             with transaction(factory) as db:
-                posted = service.submit_comment(
+                posted = posting.submit_comment(
                     db,
                     viewer,
                     db.get_one(Space, space.id),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from app.comments import queries, service
+from app.comments import posting, queries
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment, Space
 from tests import own_db
@@ -50,7 +50,7 @@ def test_simultaneous_questions_are_numbered_one_after_the_other(own_engine: Eng
     def ask(index: int) -> None:
         try:
             with transaction(factory) as db:
-                service.ask_question(
+                posting.ask_question(
                     db,
                     viewers[index],
                     db.get_one(Space, space.id),

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import make_url, select
 
 from app import db as app_db
-from app.comments import service
+from app.comments import posting
 from app.db import create_db_engine, make_session_factory, transaction
 from app.models import Comment
 from app.policy import ANONYMOUS, Purpose, read_as
@@ -143,7 +143,7 @@ def test_markdown_is_rendered_while_no_write_lock_is_held(
     """While the post's text is rendered, another connection can take the write lock."""
     path = make_url(sqlite_site.url).database
     seen: list[str] = []
-    render = service.render_markdown
+    render = posting.render_markdown
 
     def watching(text: str) -> str:
         probe = sqlite3.connect(str(path), isolation_level=None, timeout=0)
@@ -157,7 +157,7 @@ def test_markdown_is_rendered_while_no_write_lock_is_held(
             probe.close()
         return render(text)
 
-    monkeypatch.setattr(service, "render_markdown", watching)
+    monkeypatch.setattr(posting, "render_markdown", watching)
     client = sqlite_site.client()
     assert post(client, "Some *emphasis* and a [link](https://example.org).").status_code == 303
     assert len(_stored(sqlite_site.url)) == 1

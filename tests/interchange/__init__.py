@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.comments import service as comments
+from app.comments import editing
 from app.interchange import FORMAT, VERSION
 from app.models import Comment, CommentTag, Space, Tag, User
 from app.models.spaces import AttributionRule, PostingPolicy
-from app.moderation import service as moderation
+from app.moderation import decisions, thread_tools
 from tests.factories import Factory
 
 
@@ -48,16 +48,16 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
         space, mona, "What works **well**?", translations={"fr": "Qu'est-ce qui marche ?"}
     )
     q2 = factory.question(space, mona, "What should change?")
-    moderation.set_pinned(db, mod, q2, pinned=True, now=now)
+    thread_tools.set_pinned(db, mod, q2, pinned=True, now=now)
 
     first = factory.comment(space, pia, "Recognition of skills takes *months*.", parent=q1)
     second = factory.comment(space, renee, "Chez nous aussi.", parent=first, lang="fr")
     third = factory.comment(space, pia, "Which office handles it?", parent=second)
-    comments.save_translation(
+    editing.save_translation(
         db, as_pia, first, space, lang="es", body="El reconocimiento tarda.", now=now, max_chars=99
     )
     later = now + timedelta(minutes=5)
-    comments.edit_comment(
+    editing.edit_comment(
         db,
         as_pia,
         first,
@@ -67,7 +67,7 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
         now=later,
         max_chars=999,
     )
-    comments.save_translation(
+    editing.save_translation(
         db,
         as_pia,
         first,
@@ -81,14 +81,14 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
 
     post = factory.comment(space, renee, "Un autre sujet : les visas.", lang="fr")
     factory.comment(space, pia, "Visas matter.", parent=post)
-    moderation.set_locked(db, mod, post, locked=True, reason="", now=now)
+    thread_tools.set_locked(db, mod, post, locked=True, reason="", now=now)
     hidden = factory.comment(space, pia, "Off-topic advertising.", parent=q2)
-    moderation.hide(db, mod, hidden, reason="Advertising", now=now)
+    decisions.hide(db, mod, hidden, reason="Advertising", now=now)
 
     space.posting_policy = PostingPolicy.PRE_MODERATION
     pending = factory.comment(space, renee, "Waiting for approval.", parent=q2)
     refused = factory.comment(space, pia, "Refused words.", parent=q2)
-    moderation.reject(db, mod, refused, reason="Insults", now=now)
+    decisions.reject(db, mod, refused, reason="Insults", now=now)
     assert pending.status == "pending"
 
     housing = Tag(space_id=space.id, taxonomy="", code="housing", label="Housing")

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Space, User
 from app.models.comments import CommentStatus
-from app.moderation import reads
-from app.moderation import service as moderation
+from app.moderation import flags, reads
 from tests.conftest import StatementCounter
 from tests.factories import Factory, sign_in
 from tests.html import parse, texts
@@ -33,7 +32,7 @@ def _busy_space(
     for _ in range(flagged):
         reported = factory.comment(space, people[0], "Reported twice.", parent=question)
         for reporter in people[1:3]:
-            moderation.flag(
+            flags.flag(
                 factory.db,
                 factory.viewer(reporter),
                 reported,

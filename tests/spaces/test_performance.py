@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.comments import service as comments
+from app.comments import editing
 from app.markup import render_markdown
 from app.models import Comment, Space, User
-from app.moderation import service as moderation
+from app.moderation import decisions, thread_tools
 from app.spaces import cards
 from app.web.pagecache import PageCache
 from tests import documents
@@ -200,7 +200,7 @@ def test_edits_translations_and_moderation_show_at_once(
     assert "First thoughts." in _card(client, french, comment)
     now = datetime.now(UTC)
 
-    comments.edit_comment(
+    editing.edit_comment(
         db,
         factory.viewer(alice),
         comment,
@@ -214,7 +214,7 @@ def test_edits_translations_and_moderation_show_at_once(
     assert "Second thoughts." in card
     assert "First thoughts." not in card
 
-    comments.save_translation(
+    editing.save_translation(
         db,
         factory.viewer(alice),
         comment,
@@ -226,13 +226,13 @@ def test_edits_translations_and_moderation_show_at_once(
     )
     assert "Deuxièmes réflexions." in _card(client, french, comment)
 
-    moderation.set_locked(db, factory.viewer(mod), comment, locked=True, reason="", now=now)
+    thread_tools.set_locked(db, factory.viewer(mod), comment, locked=True, reason="", now=now)
     sign_in(client, factory.user())
     locked = _card(client, url, comment)
     assert "locked" in locked
     assert "/reply" not in locked
 
-    moderation.hide(db, factory.viewer(mod), comment, reason="Off topic", now=now)
+    decisions.hide(db, factory.viewer(mod), comment, reason="Off topic", now=now)
     client.cookies.clear()
     hidden = one(parse(client.get(url).text), f"#c-{comment.id}")
     assert "placeholder" in hidden.attributes["class"]

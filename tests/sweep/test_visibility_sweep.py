@@ -38,13 +38,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts import reset, verification
 from app.accounts.credentials import set_password
-from app.comments import service as comments
+from app.comments import posting
 from app.config import Settings
 from app.drafts import files
 from app.exports import digest as digests
 from app.exports import jobs
 from app.models import Comment, NoteDraft, OutboxMessage, Space, User
-from app.moderation import service as moderation
+from app.moderation import decisions
 from app.notifications import mailer, outbox, worker
 from app.notifications.outbox import ACCOUNT_KINDS, KINDS
 from app.spaces import service as spaces
@@ -419,7 +419,7 @@ def _queue_everything(db: Session, world: SweepWorld, now: datetime) -> None:
     viewers = {role: viewer_of(db, u) for role, u in users.items() if u is not None}
 
     def reply(role: str, space: Space, parent_id: int, text: str) -> Comment:
-        return comments.submit_comment(
+        return posting.submit_comment(
             db,
             viewers[role],
             space,
@@ -442,8 +442,8 @@ def _queue_everything(db: Session, world: SweepWorld, now: datetime) -> None:
     refused = reply("author", main, ids["public"], "The author's reply, refused.")
     main.posting_policy = "post-moderation"
     db.flush()
-    moderation.approve(db, viewers["moderator"], approved, now=now)
-    moderation.reject(db, viewers["moderator"], refused, reason="Said already.", now=now)
+    decisions.approve(db, viewers["moderator"], approved, now=now)
+    decisions.reject(db, viewers["moderator"], refused, reason="Said already.", now=now)
     # Whatever path fires the publication hooks again for a secret item queues nothing.
     for comment_id in world.secret_comment_ids:
         secret = db.get(Comment, comment_id)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts
 from app.admin import service as admin
 from app.attachments import service as attachments
-from app.comments import service as comments
+from app.comments import editing, posting
 from app.curation import service as curation
 from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
@@ -29,7 +29,7 @@ from app.drafts.syntax import Content
 from app.models import Comment, OutboxMessage, Space, SpaceModerator, User
 from app.models.comments import CommentStatus
 from app.models.spaces import AttributionRule, PostingPolicy
-from app.moderation import service as moderation
+from app.moderation import bans, decisions, flags
 from app.notifications import subscriptions
 from app.policy import Person, Viewer
 from tests.documents import PDF
@@ -184,7 +184,7 @@ def plant(
     def ask(
         viewer: Viewer, space: Space, text: str, translations: dict[str, str] | None = None
     ) -> Comment:
-        return comments.ask_question(
+        return posting.ask_question(
             db,
             viewer,
             space,
@@ -196,7 +196,7 @@ def plant(
         )
 
     def post(viewer: Viewer, space: Space, text: str, parent: Comment | None) -> Comment:
-        return comments.submit_comment(
+        return posting.submit_comment(
             db,
             viewer,
             space,
@@ -227,7 +227,7 @@ def plant(
     hidden = post(
         wv, main, f"{s['hidden-comment-revision']} the first text, later edited", question
     )
-    comments.edit_comment(
+    editing.edit_comment(
         db,
         wv,
         hidden,
@@ -237,7 +237,7 @@ def plant(
         now=now,
         max_chars=20_000,
     )
-    comments.save_translation(
+    editing.save_translation(
         db,
         wv,
         hidden,
@@ -279,10 +279,8 @@ def plant(
     curation.assign(db, mv, hidden, section=section, excerpt_id=excerpt.id, now=now)
     curation.assign(db, mv, deleted, section=section, excerpt_id=None, now=now)
     # The others' report of the published comment is theirs to read, not its author's.
-    moderation.flag(
-        db, wv, public, main, reason="other", details=f"{s['flag-details']} why", now=now
-    )
-    moderation.flag(db, pv, hidden, main, reason="offensive", details="", now=now)
+    flags.flag(db, wv, public, main, reason="other", details=f"{s['flag-details']} why", now=now)
+    flags.flag(db, pv, hidden, main, reason="offensive", details="", now=now)
 
     change_settings(db, adm, main, now, posting_policy=PostingPolicy.PRE_MODERATION)
     pending = post(wv, main, f"{s['pending-comment']} waiting for review", question)
@@ -310,15 +308,15 @@ def plant(
         now=now,
     )
 
-    moderation.hide(db, mv, hidden_question, reason="Withdrawn by the moderators.", now=now)
-    moderation.hide(db, mv, hidden, reason="Off topic.", now=now)
-    moderation.hide(db, mv, hidden_reply, reason="Off topic.", now=now)
-    moderation.reject(db, mv, rejected, reason="Not about the question.", now=now)
-    moderation.reject(db, mv, rejected_reply, reason="Not about the question.", now=now)
-    ban = moderation.ban(
+    decisions.hide(db, mv, hidden_question, reason="Withdrawn by the moderators.", now=now)
+    decisions.hide(db, mv, hidden, reason="Off topic.", now=now)
+    decisions.hide(db, mv, hidden_reply, reason="Off topic.", now=now)
+    decisions.reject(db, mv, rejected, reason="Not about the question.", now=now)
+    decisions.reject(db, mv, rejected_reply, reason="Not about the question.", now=now)
+    ban = bans.ban(
         db,
         mv,
-        moderation.BanRequest(
+        bans.BanRequest(
             user_id=banned.id,
             space_id=main.id,
             reason="Repeated personal attacks.",

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app import ratelimit
 from app.accounts import cookies, credentials
+from app.accounts import service as accounts
 from app.errors import Forbidden, FormErrors
 from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, SettingsDep, ViewerDep
@@ -18,7 +19,7 @@ router = APIRouter()
 
 
 def _signed_in_user(db: DbDep, viewer: ViewerDep) -> User:
-    user = db.get(User, viewer.user_id) if viewer.user_id is not None else None
+    user = accounts.account_of(db, viewer)
     if user is None:
         raise Forbidden("sign-in")
     return user

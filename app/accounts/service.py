@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 _TOUCH_EVERY = timedelta(minutes=15)
 
 
+def account_of(db: Session, viewer: Viewer) -> User | None:
+    """The signed-in reader's own account (None for a reader not signed in)."""
+    return db.get(User, viewer.user_id) if viewer.user_id is not None else None
+
+
 def register(db: Session, *, display_name: str, email: str, password: str, locale: str) -> User:
     name = names.clean_display_name(display_name)
     address = names.clean_email(email)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app import ratelimit
+from app.accounts import service as accounts
 from app.accounts import tokens, verification
 from app.accounts.link_pages import invalid_link
 from app.errors import Forbidden
-from app.models import User
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import redirect
 from app.web.security import TOKEN_PAGE_HEADERS
@@ -106,7 +106,7 @@ def send_again(
 ) -> Response:
     if viewer.user_id is None:
         raise Forbidden("sign-in")
-    user = db.get(User, viewer.user_id)
+    user = accounts.account_of(db, viewer)
     assert user is not None  # the session row would have gone with the account
     if user.email_verified_at is not None:
         return redirect(request, url_for("email_verified", lang=lang))

@@ -9,14 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import policy
 from app.admin import service
 from app.errors import Forbidden, FormErrors
 from app.i18n import LOCALES
-from app.models import SpaceText
 from app.models.base import state_or_none
 from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import bans, closing
@@ -136,7 +134,7 @@ def _space_admin(
 ) -> Response:
     if form is None:
         form = {}
-        for text in db.scalars(select(SpaceText).where(SpaceText.space_id == space_view.space.id)):
+        for text in spaces.texts_of(db, space_view.space.id):
             form[f"title_{text.lang}"] = text.title
             form[f"intro_{text.lang}"] = text.intro_md
     # Whatever the form holds, the next save is based on the texts as they are now.

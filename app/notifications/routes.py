@@ -7,12 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden
 from app.i18n import gettext
-from app.models import Space
 from app.notifications import subscriptions
 from app.notifications.outbox import ALL_KINDS
 from app.web.deps import DbDep, LangDep, NowDep, RenderDep, SettingsDep, ViewerDep
@@ -92,18 +89,11 @@ def unsubscribe(
     return render(request, "notifications/unsubscribe.html", context, headers=TOKEN_PAGE_HEADERS)
 
 
-def _space(db: Session, slug: str) -> Space:
-    space = db.scalar(select(Space).where(Space.slug == slug))
-    if space is None:
-        raise NotFound
-    return space
-
-
 @router.post("/{lang}/spaces/{slug}/follow", name="follow_space")
 def follow(
     request: Request, lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep, now: NowDep
 ) -> Response:
-    space = _space(db, slug)
+    space = subscriptions.space_to_follow(db, slug)
     if viewer.user_id is None:
         raise Forbidden(gettext("Sign in to follow a space."))
     subscriptions.follow(db, viewer.user_id, space.id, now)
@@ -112,7 +102,7 @@ def follow(
 
 @router.post("/{lang}/spaces/{slug}/unfollow", name="unfollow_space")
 def unfollow(request: Request, lang: LangDep, slug: str, db: DbDep, viewer: ViewerDep) -> Response:
-    space = _space(db, slug)
+    space = subscriptions.space_to_follow(db, slug)
     if viewer.user_id is None:
         raise Forbidden(gettext("Sign in to follow a space."))
     subscriptions.unfollow(db, viewer.user_id, space.id)

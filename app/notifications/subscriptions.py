@@ -14,8 +14,9 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.errors import NotFound
 from app.i18n import gettext
-from app.models import EmailOptOut, Follow, User
+from app.models import EmailOptOut, Follow, Space, User
 from app.notifications.outbox import (
     ALL_KINDS,
     KIND_DECISION,
@@ -106,3 +107,11 @@ def follow(db: Session, user_id: int, space_id: int, now: datetime) -> None:
 
 def unfollow(db: Session, user_id: int, space_id: int) -> None:
     db.execute(delete(Follow).where(Follow.user_id == user_id, Follow.space_id == space_id))
+
+
+def space_to_follow(db: Session, slug: str) -> Space:
+    """The space a follow or unfollow names by its address."""
+    space = db.scalar(select(Space).where(Space.slug == slug))
+    if space is None:
+        raise NotFound
+    return space

@@ -73,6 +73,11 @@ class SpacePage:
     next_after: str | None  # cursor of the next chunk, None when this is the last
 
 
+def texts_of(db: Session, space_id: int) -> list[SpaceText]:
+    """A space's title and introduction in each of its languages."""
+    return list(db.scalars(queries.texts_for([space_id])))
+
+
 def pick_text(texts: Iterable[SpaceText], lang: str, original: str) -> SpaceText:
     """The text in the reader's language, falling back to the original."""
     by_lang = {t.lang: t for t in texts}

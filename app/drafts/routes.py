@@ -304,16 +304,14 @@ def _own_job(
     request: Request, settings: Settings, viewer: Viewer, draft: NoteDraft, job_id: str
 ) -> tuple[jobs.JobStore, jobs.Job]:
     """The draft's DOCX job, for the person who started it (and may still export it)."""
-    store = _job_store(request, settings)
-    job = store.owned(
+    return jobs.owned_or_404(
+        request.app.state,
+        settings.data_dir,
         job_id,
         owner_id=viewer.user_id,
         space_id=draft.space_id,
         subject=files.job_subject(draft.id),
     )
-    if job is None:
-        raise NotFound
-    return store, job
 
 
 def _job_context(

@@ -28,6 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app.errors import NotFound
+
 log = logging.getLogger(__name__)
 
 # Digests with more entries than this are made in the background (DOCX only: the other
@@ -272,3 +274,14 @@ def store_of(state: Any, data_dir: Path) -> JobStore:
             store = JobStore(directory)
             state.export_jobs = store
         return store
+
+
+def owned_or_404(
+    state: Any, data_dir: Path, job_id: str, *, owner_id: int | None, space_id: int, subject: str
+) -> tuple[JobStore, Job]:
+    """The store and the job a route shows: its owner's, of this space and subject, or 404."""
+    store = store_of(state, data_dir)
+    job = store.owned(job_id, owner_id=owner_id, space_id=space_id, subject=subject)
+    if job is None:
+        raise NotFound
+    return store, job

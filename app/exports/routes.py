@@ -127,11 +127,14 @@ def _job_url(name: str, lang: str, slug: str, job_id: str) -> str:
 def _own_job(
     request: Request, settings: Settings, viewer: Viewer, space_id: int, job_id: str
 ) -> tuple[jobs.JobStore, jobs.Job]:
-    store = _job_store(request, settings)
-    job = store.owned(job_id, owner_id=viewer.user_id, space_id=space_id, subject=jobs.DIGEST)
-    if job is None:
-        raise NotFound
-    return store, job
+    return jobs.owned_or_404(
+        request.app.state,
+        settings.data_dir,
+        job_id,
+        owner_id=viewer.user_id,
+        space_id=space_id,
+        subject=jobs.DIGEST,
+    )
 
 
 @router.get("/{lang}/spaces/{slug}/digest/jobs/{job_id}", name="digest_job")

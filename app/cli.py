@@ -81,6 +81,21 @@ def create_admin(email: str, display_name: str, password_stdin: bool) -> None:
 
 
 @main.command()
+def reindex() -> None:
+    """Rebuild the search index from every comment and translation."""
+    from app.db import writer_turn
+    from app.fulltext.reindex import rebuild
+
+    engine = create_db_engine(get_settings().resolved_database_url)
+    try:
+        with writer_turn(engine), engine.begin() as connection:
+            entries = rebuild(connection)
+    finally:
+        engine.dispose()
+    click.echo(f"Search index rebuilt: {entries} texts indexed.")
+
+
+@main.command()
 def demo() -> None:
     """Load the demo consultations (skips those already present)."""
     from app.demo.loader import DEMO_PASSWORD, load_demo

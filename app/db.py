@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.fulltext import sqlite as fulltext_sqlite
 from app.policy import GatedSession
 
 # Execution option of a unit of work that will write (see `transaction`).
@@ -124,6 +125,8 @@ def _configure_sqlite(engine: Engine, wait: float) -> None:
         # loses power (NORMAL in WAL mode may lose the last commits then).
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        # The search index's triggers stem each text written with this function.
+        fulltext_sqlite.register(dbapi_connection)
 
     # A deferred transaction that has read cannot take the write lock once another writer
     # has committed since: SQLite answers "database is locked" at once, without waiting.

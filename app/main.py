@@ -26,6 +26,7 @@ from app.moderation.routes import router as moderation_router
 from app.notifications.routes import UnsubscribePage
 from app.notifications.routes import router as notifications_router
 from app.ratelimit import DatabaseBackend, Limiter, RedisBackend
+from app.search.routes import router as search_router
 from app.spaces import cards
 from app.spaces.comment_routes import router as comment_pages_router
 from app.spaces.routes import own_reader as space_page_router
@@ -70,6 +71,7 @@ for _pages in (
     drafts_router,
     interchange_router,
     exports_router,
+    search_router,
 ):
     _READ_AS_READER.include_router(_pages)
 PAGES.include_router(_READ_AS_READER)

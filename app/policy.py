@@ -40,6 +40,7 @@ from app.models import (
     CommentRevision,
     CommentTranslation,
     Excerpt,
+    SearchEntry,
     Space,
     User,
 )
@@ -275,7 +276,16 @@ PURPOSE = "roundtable_purpose"  # also an execution option, naming one statement
 # without it.
 VERDICT = "roundtable_read_gate"
 GATED_TABLES = frozenset(
-    {"comments", "comment_translations", "comment_revisions", "attachments", "excerpts"}
+    {
+        "comments",
+        "comment_translations",
+        "comment_revisions",
+        "attachments",
+        "excerpts",
+        # The search index: stems of the same words, and which comment holds them.
+        "search_entries",
+        "search_fts",
+    }
 )
 
 # The comment a translation, revision, attachment or excerpt belongs to, looked up
@@ -391,6 +401,7 @@ def _criteria_for(
         _translation_criteria(words),
         _attachment_criteria(words),
         _excerpt_criteria(words),
+        _entry_criteria(words),
         _revision_criteria(history),
     )
 
@@ -469,6 +480,22 @@ def _excerpt_criteria(rule: _Rule) -> LoaderCriteriaOption:
                 _OWNER.c.status.in_(e_statuses),
                 _OWNER.c.author_id == e_author,
                 _OWNER.c.space_id.in_(e_spaces),
+            ),
+        ),
+        include_aliases=True,
+    )
+
+
+def _entry_criteria(rule: _Rule) -> LoaderCriteriaOption:
+    s_statuses, s_author, s_spaces = rule.values()
+    return with_loader_criteria(
+        SearchEntry,
+        lambda cls: exists().where(
+            _OWNER.c.id == cls.comment_id,
+            or_(
+                _OWNER.c.status.in_(s_statuses),
+                _OWNER.c.author_id == s_author,
+                _OWNER.c.space_id.in_(s_spaces),
             ),
         ),
         include_aliases=True,

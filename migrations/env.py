@@ -9,6 +9,7 @@ from app.config import get_settings
 from app.db import create_db_engine
 from app.models import Base
 from app.models.base import UTCDateTime
+from app.models.search import compared
 
 config = context.config
 target_metadata = Base.metadata
@@ -27,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=compared,
         render_item=_render_item,
     )
     with context.begin_transaction():

@@ -426,8 +426,17 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
             f"/api/v1/spaces/{s}/comments",
             f"/api/v1/spaces/{s}/comments?after={q(SEARCH_NUL)}",
         ],
+        "/api/v1/search": [f"/api/v1/search?q={q(SEARCH_NUL)}", "/api/v1/search?q=window+pwned"],
         "/": ["/"],
         "/{lang}/": [f"/{lang}/"],
+        "/{lang}/search": [
+            # Words of the hostile texts, so their snippets are drawn; then hostile asks.
+            f"/{lang}/search?q=window+pwned",
+            f"/{lang}/search?q=script&sort=newest&status=hidden&tag={q(TAG)}",
+            f"/{lang}/search?q={q(SEARCH_NUL)}&space={q(SEARCH_NUL)}&from={q(SEARCH_NUL)}"
+            f"&sort={q(SEARCH_NUL)}&page={q(SEARCH_NUL)}&language={q(SEARCH_NUL)}",
+            f"/{lang}/search?q={q(LONG[:10_000])}",
+        ],
         "/{lang}/spaces/{slug}": [
             f"/{lang}/spaces/{s}",
             f"/{lang}/spaces/{s}?after={q(SEARCH_NUL)}",

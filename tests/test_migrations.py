@@ -7,11 +7,12 @@ from sqlalchemy import Engine
 
 from app.migrate import alembic_config
 from app.models import Base
+from app.models.search import compared
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": compared})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

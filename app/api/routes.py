@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from app import ratelimit
-from app.api.schemas import AttachmentOut, CommentIn, CommentOut, CommentPage, SpaceOut
+from app.api.schemas import (
+    AttachmentOut,
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    SearchHitOut,
+    SearchOut,
+    SnippetPart,
+    SpaceOut,
+)
 from app.comments import idempotency, posting, reads
 from app.comments.language import detect_language
 from app.comments.views import CommentView
 from app.errors import Forbidden
-from app.i18n import DEFAULT_LOCALE
+from app.i18n import DEFAULT_LOCALE, get_locale
+from app.search import service as search
+from app.search.params import SearchParamsDep, empty_query_message
 from app.spaces import service as spaces
 from app.spaces.service import MAX_SHOWN_DEPTH
 from app.web.deps import DbDep, LimiterDep, NowDep, SettingsDep, ViewerDep
@@ -160,3 +171,52 @@ def create_comment(
         max_shown_depth=MAX_SHOWN_DEPTH,
     )
     return _comment_out(created, lang)
+
+
+@router.get(
+    "/search",
+    responses={422: {"description": "Words that cannot be searched, or a date that is none."}},
+    response_model=None,
+)
+def search_comments(
+    request: Request,
+    asked: SearchParamsDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    limiter: LimiterDep,
+) -> SearchOut | JSONResponse:
+    """The search of the search page: what the reader may see, 20 comments a page."""
+    if not asked.asked:
+        asked.errors.setdefault("q", empty_query_message())
+    if asked.errors:
+        return JSONResponse({"errors": asked.errors}, status_code=422)
+    search.count_search(limiter, request.client.host if request.client else "", asked)
+    lang = get_locale()
+    results = search.search(db, viewer, asked, lang=lang, now=now)
+    return SearchOut(
+        total=results.total,
+        page=asked.page,
+        pages=results.pages,
+        next_page=asked.page + 1 if asked.page < results.pages else None,
+        hits=[
+            SearchHitOut(
+                comment_id=h.comment_id,
+                url=url_for("comment", lang=lang, comment_id=h.comment_id, query={"v": h.lang}),
+                space=h.space.space.slug,
+                space_title=h.space.text.title,
+                question_id=h.question.id if h.question else None,
+                question_number=h.question.number if h.question else None,
+                is_question=h.is_question,
+                author=h.author_name,
+                author_is_moderator=h.author_is_moderator,
+                created_at=h.created_at,
+                lang=h.lang,
+                original_lang=h.original_lang,
+                translated=h.translated,
+                status=h.status,
+                snippet=[SnippetPart(text=s.text, mark=s.mark) for s in h.snippet],
+            )
+            for h in results.hits
+        ],
+    )

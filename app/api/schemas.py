@@ -58,3 +58,34 @@ class CommentIn(BaseModel):
     lang: str | None = Field(default=None, description="en, fr or es; detected when omitted.")
     parent_id: int | None = None
     named_consent: bool = False
+
+
+class SnippetPart(BaseModel):
+    text: str
+    mark: bool = Field(description="A word that matched: shown highlighted.")
+
+
+class SearchHitOut(BaseModel):
+    comment_id: int
+    url: str = Field(description="The comment's page, showing the text that matched.")
+    space: str = Field(description="The space's slug.")
+    space_title: str
+    question_id: int | None
+    question_number: int | None
+    is_question: bool
+    author: str | None = Field(description="Empty where the space's attribution rule hides it.")
+    author_is_moderator: bool
+    created_at: datetime
+    lang: str = Field(description="The language of the text that matched.")
+    original_lang: str
+    translated: bool = Field(description="The match is in the author's own translation.")
+    status: CommentStatus
+    snippet: list[SnippetPart] = Field(description="Plain text: escape it, mark the marked parts.")
+
+
+class SearchOut(BaseModel):
+    total: int = Field(description="Comments found (each once, whichever of its texts matched).")
+    page: int
+    pages: int
+    next_page: int | None
+    hits: list[SearchHitOut]

@@ -15,6 +15,7 @@ from app.models.curation import (
 from app.models.moderation import Ban, Flag, ModerationEvent
 from app.models.notifications import EmailOptOut, Follow, OutboxMessage
 from app.models.ratelimit import RateCounter
+from app.models.search import SearchEntry
 from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "NoteDraft",
     "OutboxMessage",
     "RateCounter",
+    "SearchEntry",
     "Space",
     "SpaceModerator",
     "SpaceText",

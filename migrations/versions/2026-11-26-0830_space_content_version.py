@@ -41,7 +41,7 @@ def _sqlite_triggers() -> list[tuple[str, str]]:
                 where = [f"id = {row}.space_id" for row in rows]
             else:
                 where = [
-                    f"id = (SELECT space_id FROM comments WHERE id = {row}.comment_id)"  # noqa: S608
+                    f"id = (SELECT space_id FROM comments WHERE id = {row}.comment_id)"
                     for row in rows
                 ]
             name = f"{table}_{event.lower()}_bumps_space"
@@ -100,7 +100,7 @@ BEGIN
   {BUMP};
   RETURN NULL;
 END $$;
-"""  # noqa: S608
+"""
 
 
 def _pg_triggers() -> list[tuple[str, str, str]]:

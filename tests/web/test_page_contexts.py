@@ -16,6 +16,7 @@ from jinja2 import DictLoader, Environment, meta, nodes
 
 from app.drafts.pages import DraftEditorContext
 from app.moderation.pages import QueueContext
+from app.search.pages import SearchPageContext
 from app.spaces.pages import SpaceListContext, SpacePageContext, ThreadPageContext
 from app.web.templates import PageContext
 
@@ -31,6 +32,7 @@ PAGES: dict[type[PageContext], tuple[str, ...]] = {
     ThreadPageContext: ("comments/permalink.html", "spaces/_chunk.html"),
     DraftEditorContext: ("drafts/edit.html",),
     QueueContext: ("moderation/queue.html",),
+    SearchPageContext: ("search/page.html", "search/_results.html"),
 }
 
 

@@ -1,0 +1,67 @@
+"""PostgreSQL's index: a `tsvector` per entry, two text search configurations a language.
+
+`roundtable_<lang>` stems with Snowball as written; `roundtable_<lang>_unaccent` removes
+accents first (the `unaccent` extension). An entry's document is both vectors, so a word
+matches whether it was typed with its accents or without; the migration defines the
+configurations, a GIN index and the triggers that keep documents current.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, cast, func, literal, literal_column, not_, or_
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+
+from app.fulltext.query import SearchQuery, Term
+from app.fulltext.words import ALGORITHMS
+
+document = literal_column("search_entries.document", TSVECTOR)
+entry_lang: ColumnElement[str] = literal_column("search_entries.lang")
+
+
+def configurations(lang: str) -> tuple[str, str]:
+    return f"roundtable_{lang}", f"roundtable_{lang}_unaccent"
+
+
+def _term(lang: str, term: Term) -> ColumnElement[Any]:
+    build = func.phraseto_tsquery if term.is_phrase else func.plainto_tsquery
+    text = " ".join(term.words)
+    exact, plain = (
+        build(cast(literal(name), REGCONFIG), text, type_=TSQUERY) for name in configurations(lang)
+    )
+    return exact.op("||", return_type=TSQUERY)(plain)
+
+
+def _joined(lang: str, terms: tuple[Term, ...], operator: str) -> ColumnElement[Any]:
+    combined = _term(lang, terms[0])
+    for term in terms[1:]:
+        combined = combined.op(operator, return_type=TSQUERY)(_term(lang, term))
+    return combined
+
+
+def _all(lang: str, terms: tuple[Term, ...]) -> ColumnElement[Any]:
+    return _joined(lang, terms, "&&")
+
+
+def _matching(lang: str, query: SearchQuery) -> ColumnElement[bool]:
+    found = document.bool_op("@@")(_all(lang, query.include))
+    conditions = [entry_lang == lang, found]
+    if query.exclude:
+        conditions.append(not_(document.bool_op("@@")(_joined(lang, query.exclude, "||"))))
+    return and_(*conditions)
+
+
+def matches(query: SearchQuery) -> ColumnElement[bool]:
+    return or_(*(_matching(lang, query) for lang in ALGORITHMS))
+
+
+def score(query: SearchQuery) -> ColumnElement[float]:
+    """Higher is better: ts_rank in the entry's language, scaled down for long texts."""
+    return case(
+        *(
+            (entry_lang == lang, func.ts_rank(document, _all(lang, query.include), 1))
+            for lang in ALGORITHMS
+        ),
+        else_=0.0,
+    )

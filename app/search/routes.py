@@ -1,0 +1,35 @@
+"""The search page: a bookmarkable address, and its results alone for htmx as one types."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.curation import gcm
+from app.search import service
+from app.search.pages import SearchPageContext
+from app.search.params import SearchParamsDep
+from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
+from app.web.htmx import is_htmx
+
+router = APIRouter()
+
+
+@router.get("/{lang}/search", name="search")
+def search_page(
+    request: Request,
+    lang: LangDep,
+    asked: SearchParamsDep,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+    limiter: LimiterDep,
+) -> Response:
+    service.count_search(limiter, request.client.host if request.client else "", asked)
+    results = service.search(db, viewer, asked, lang=lang, now=now)
+    context = SearchPageContext(
+        results=results, objectives=[(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES]
+    )
+    template = "search/_results.html" if is_htmx(request) else "search/page.html"
+    return render(request, template, context, status_code=422 if asked.errors else 200)

@@ -1,0 +1,299 @@
+"""Search: what a reader may find, filtered, ordered, paged and shown with its passage.
+
+One statement finds a page of comments (app/search/backends.py: FTS5 on SQLite, tsvector
+on PostgreSQL, the same contract); the read gate (app/policy.py) narrows it to what the
+reader may see, and the filters here narrow it to what they asked. Moderators' filters
+(objectives, tags, editorial states, waiting or hidden comments) reach only the spaces
+they moderate. Each hit is then drawn like a comment card would name it: space,
+question, author under the space's attribution rule, date, language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from app import policy
+from app.accounts.names import display_name_key
+from app.comments import threads
+from app.curation import gcm
+from app.fulltext.highlight import Segment, snippet
+from app.markup import plain_text
+from app.models import Comment, CommentTag, CommentTranslation, Curation, SearchEntry, Tag, User
+from app.models.comments import CommentKind, CommentStatus
+from app.models.curation import FREE_TAGS
+from app.policy import Viewer
+from app.ratelimit import Limiter, Rule
+from app.search import backends
+from app.search.params import MAX_PAGE, PAGE_SIZE, SearchParams, Sort
+from app.spaces import service as spaces
+from app.spaces.service import QuestionLink, SpaceView
+
+
+@dataclass(frozen=True)
+class Hit:
+    comment_id: int
+    space: SpaceView
+    question: QuestionLink | None  # the question the comment answers (or is)
+    is_question: bool
+    author_name: str | None  # None: not named, under the space's attribution rule
+    author_is_moderator: bool
+    created_at: datetime
+    lang: str  # the language of the text that matched
+    original_lang: str
+    translated: bool  # the match is in the author's own translation
+    status: CommentStatus
+    snippet: tuple[Segment, ...]
+    can_curate: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    params: SearchParams
+    hits: list[Hit]
+    total: int
+    spaces: list[SpaceView]  # the spaces a search can be narrowed to
+    space: SpaceView | None  # the space it is narrowed to
+    questions: list[QuestionLink]  # that space's questions
+    moderates: bool  # moderators' filters apply
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, max(1, -(-self.total // PAGE_SIZE)))
+
+    @property
+    def first(self) -> int:
+        """The number of this page's first result."""
+        return (self.params.page - 1) * PAGE_SIZE + 1
+
+    @property
+    def shown_at_most(self) -> int:
+        return MAX_PAGE * PAGE_SIZE
+
+    @property
+    def capped(self) -> bool:
+        """More results than the pages can show: the search should be narrowed."""
+        return self.total > MAX_PAGE * PAGE_SIZE
+
+
+# Each search reads the whole index: fewer per address than pages (typing counts each
+# pause), counted in batches like every request (app/web/request_rate.py).
+SEARCHES_PER_ADDRESS = Rule("search-ip", 240, timedelta(minutes=1))
+BATCH = 10
+
+
+def count_search(limiter: Limiter, address: str, asked: SearchParams) -> None:
+    """Count a search against its client address's allowance (TooMany past it)."""
+    if asked.asked:
+        limiter.check_batched(SEARCHES_PER_ADDRESS, address, BATCH)
+
+
+def search(
+    db: Session, viewer: Viewer, params: SearchParams, *, lang: str, now: datetime
+) -> Results:
+    space_views = spaces.list_spaces(db, viewer, lang=lang, now=now)
+    chosen = next((v for v in space_views if v.space.slug == params.space), None)
+    questions = spaces.question_links(db, chosen.space.id, lang) if chosen else []
+    moderates = viewer.moderates(chosen.space.id) if chosen else viewer.moderates_any
+    empty = Results(params, [], 0, space_views, chosen, questions, moderates)
+    if params.errors or not params.query.ok:
+        return empty
+    conditions = _conditions(db, viewer, params, chosen, questions)
+    if conditions is None:
+        return empty
+    rows = list(db.execute(_page(db, params, conditions)).all())
+    total = rows[0].total if rows else 0
+    if not rows and params.page > 1:
+        total = db.scalar(_count(db, params, conditions)) or 0
+    by_id = {v.space.id: v for v in space_views}
+    hits = _hits(db, viewer, params, rows, by_id, lang)
+    return Results(params, hits, total, space_views, chosen, questions, moderates)
+
+
+def _conditions(
+    db: Session,
+    viewer: Viewer,
+    params: SearchParams,
+    chosen: SpaceView | None,
+    questions: list[QuestionLink],
+) -> list[ColumnElement[bool]] | None:
+    """What the comments found must be; None when nothing can match (an unknown space)."""
+    conditions: list[ColumnElement[bool]] = []
+    if params.space:
+        if chosen is None:
+            return None
+        conditions.append(Comment.space_id == chosen.space.id)
+        question = next((q for q in questions if q.id == params.question), None)
+        if question is not None:
+            prefixes = [
+                threads.root_path(is_question=True, number=question.number, comment_id=question.id)
+            ]
+            prefixes.append(threads.pinned_path(prefixes[0], pinned=True))
+            conditions.append(
+                Comment.path.startswith(prefixes[0]) | Comment.path.startswith(prefixes[1])
+            )
+    if params.lang:
+        conditions.append(SearchEntry.lang == params.lang)
+    if params.since:
+        conditions.append(Comment.created_at >= _midnight(params.since))
+    if params.until:
+        conditions.append(Comment.created_at < _midnight(params.until) + timedelta(days=1))
+    moderated = _moderated(viewer)
+    curated = params.objective is not None or params.tag or params.state is not None
+    if params.status != CommentStatus.PUBLISHED or curated:
+        if not viewer.moderates_any:
+            # Filters of moderators only: for anyone else the search is the public one.
+            conditions.append(Comment.status == CommentStatus.PUBLISHED)
+            return conditions
+        if moderated is not None:
+            conditions.append(Comment.space_id.in_(moderated) if moderated else false())
+    conditions.append(Comment.status == params.status)
+    if params.objective is not None:
+        conditions.append(_tagged(gcm.TAXONOMY, str(params.objective)))
+    if params.tag:
+        conditions.append(_tagged(FREE_TAGS, display_name_key(params.tag)))
+    if params.state is not None:
+        conditions.append(
+            exists().where(Curation.comment_id == Comment.id, Curation.state == params.state)
+        )
+    return conditions
+
+
+def _moderated(viewer: Viewer) -> frozenset[int] | None:
+    """The spaces a moderator's filters reach; None: every space (an administrator)."""
+    return None if viewer.is_admin else viewer.moderated_space_ids
+
+
+def _tagged(taxonomy: str, code: str) -> ColumnElement[bool]:
+    return exists().where(
+        CommentTag.comment_id == Comment.id,
+        Tag.id == CommentTag.tag_id,
+        Tag.taxonomy == taxonomy,
+        Tag.code == code,
+    )
+
+
+def _midnight(day: Any) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _ranked(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
+    dialect = db.get_bind().dialect.name
+    hits = backends.matching_entries(dialect, params.query).where(*conditions).subquery("hits")
+    return select(hits, backends.best_entry_first(hits).label("nth")).subquery("ranked")
+
+
+def _page(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
+    ranked = _ranked(db, params, conditions)
+    order = {
+        Sort.RELEVANCE: (ranked.c.score.desc(), ranked.c.created_at.desc()),
+        Sort.NEWEST: (ranked.c.created_at.desc(),),
+        Sort.OLDEST: (ranked.c.created_at.asc(),),
+    }[params.sort]
+    last = ranked.c.comment_id.asc() if params.sort is Sort.OLDEST else ranked.c.comment_id.desc()
+    return (
+        select(
+            ranked.c.comment_id,
+            ranked.c.lang,
+            ranked.c.translated,
+            func.count().over().label("total"),
+        )
+        .where(ranked.c.nth == 1)
+        .order_by(*order, last)
+        .limit(PAGE_SIZE)
+        .offset((params.page - 1) * PAGE_SIZE)
+    )
+
+
+def _count(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
+    ranked = _ranked(db, params, conditions)
+    return select(func.count()).select_from(ranked).where(ranked.c.nth == 1)
+
+
+def _hits(
+    db: Session,
+    viewer: Viewer,
+    params: SearchParams,
+    rows: list[Any],
+    space_views: dict[int, SpaceView],
+    lang: str,
+) -> list[Hit]:
+    if not rows:
+        return []
+    ids = [row.comment_id for row in rows]
+    # Read again through the gate as whole comments: what is drawn is what may be seen.
+    comments = {c.id: c for c in db.scalars(select(Comment).where(Comment.id.in_(ids)))}
+    wanted = [(row.comment_id, row.lang) for row in rows if row.translated]
+    translations = (
+        {
+            (t.comment_id, t.lang): t.body_html
+            for t in db.execute(
+                select(
+                    CommentTranslation.comment_id,
+                    CommentTranslation.lang,
+                    CommentTranslation.body_html,
+                ).where(tuple_(CommentTranslation.comment_id, CommentTranslation.lang).in_(wanted))
+            )
+        }
+        if wanted
+        else {}
+    )
+    authors = {
+        row.id: row.display_name
+        for row in db.execute(
+            select(User.id, User.display_name).where(
+                User.id.in_({c.author_id for c in comments.values()})
+            )
+        )
+    }
+    questions: dict[int, dict[int, QuestionLink]] = defaultdict(dict)
+    for space_id in {c.space_id for c in comments.values()}:
+        for link in spaces.question_links(db, space_id, lang):
+            questions[space_id][link.number] = link
+    hits = []
+    for row in rows:
+        comment = comments.get(row.comment_id)
+        view = space_views.get(comment.space_id) if comment else None
+        if comment is None or view is None:
+            continue
+        html = translations.get((comment.id, row.lang)) if row.translated else comment.body_html
+        if html is None:
+            continue
+        named = policy.may_name(
+            viewer,
+            view.space,
+            author_id=comment.author_id,
+            author_is_moderator=comment.author_id in view.moderator_ids,
+            named_consent=comment.named_consent,
+        )
+        hits.append(
+            Hit(
+                comment_id=comment.id,
+                space=view,
+                question=questions[comment.space_id].get(_question_number(comment.path) or 0),
+                is_question=comment.kind == CommentKind.QUESTION,
+                author_name=authors.get(comment.author_id) if named else None,
+                author_is_moderator=comment.author_id in view.moderator_ids,
+                created_at=comment.created_at,
+                lang=row.lang,
+                original_lang=comment.lang,
+                translated=bool(row.translated),
+                status=comment.status,
+                snippet=snippet(plain_text(html), row.lang, params.query),
+                can_curate=policy.can_moderate(viewer, comment.space_id),
+            )
+        )
+    return hits
+
+
+def _question_number(path: str) -> int | None:
+    """The number of the question a thread's root is, from the root's path segment."""
+    root = path.split(threads.SEPARATOR, 1)[0]
+    if root[:1] in ("0", "1"):
+        return int(root[1:])
+    return None

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import create_engine, make_url, text
 
-from app.migrate import upgrade
+from app.migrate import alembic_config, upgrade
 
 
-def create(tmp_dir: Path, suffix: str) -> str:
-    """The URL of a new, migrated database."""
+def create(tmp_dir: Path, suffix: str, *, revision: str = "head") -> str:
+    """The URL of a new database, migrated up to `revision`."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         url = f"sqlite:///{tmp_dir / f'{suffix}.db'}"
@@ -26,7 +27,10 @@ def create(tmp_dir: Path, suffix: str) -> str:
         drop_first = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
         as_admin(base, drop_first, f'CREATE DATABASE "{name}"')
         url = parsed.set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
+    if revision == "head":
+        upgrade(url)
+    else:
+        command.upgrade(alembic_config(url), revision)
     return url
 
 

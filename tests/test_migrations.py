@@ -12,7 +12,8 @@ from app.models.search import compared
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": compared})
+        options = {"compare_type": True, "include_name": compared}
+        context = MigrationContext.configure(conn, opts=options)
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

@@ -40,7 +40,7 @@ def snippet(text: str, lang: str, query: SearchQuery) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     if first > 0:
         segments.append(Segment(ELLIPSIS))
-    cursor = words[first].start
+    cursor = words[first].start if first else 0
     for i in (i for i in marked if first <= i <= last):
         word = words[i]
         if word.start > cursor:

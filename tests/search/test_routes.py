@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from app import logs
 from app.ratelimit import Limiter, Rule
 from app.search import service
-from app.models import Space, User
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
 
@@ -31,7 +30,14 @@ def world(factory: Factory, db: Session) -> dict[str, object]:
     reply = factory.comment(space, ana, "Remittances cost too much <b>here</b>.", parent=question)
     spanish = factory.comment(space, ana, "Las remesas de las trabajadoras.", lang="es")
     db.commit()
-    return {"mod": mod, "ana": ana, "space": space, "question": question, "reply": reply, "es": spanish}
+    return {
+        "mod": mod,
+        "ana": ana,
+        "space": space,
+        "question": question,
+        "reply": reply,
+        "es": spanish,
+    }
 
 
 def test_every_page_has_the_search_box(client: TestClient, world) -> None:
@@ -93,7 +99,8 @@ def test_moderator_filters_show_only_to_moderators(client: TestClient, world) ->
     assert parse(client.get("/en/search", params={"q": "x"}).text).css("#search-status") == []
     sign_in(client, world["mod"])  # type: ignore[arg-type]
     page = parse(client.get("/en/search", params={"q": "remittances"}).text)
-    assert page.css("#search-status") and page.css("#search-objective")
+    assert page.css("#search-status")
+    assert page.css("#search-objective")
     assert all(h.css("a[href$='/curate']") for h in page.css("li.search-hit"))
 
 
@@ -101,9 +108,12 @@ def test_json_api(client: TestClient, world) -> None:
     response = client.get("/api/v1/search", params={"q": "remesas", "language": "es"})
     assert response.status_code == 200
     body = response.json()
-    assert body["total"] == 1 and body["next_page"] is None
+    assert body["total"] == 1
+    assert body["next_page"] is None
     (hit,) = body["hits"]
-    assert hit["space"] == "mobility" and hit["lang"] == "es" and hit["author"] == "Ana Author"
+    assert hit["space"] == "mobility"
+    assert hit["lang"] == "es"
+    assert hit["author"] == "Ana Author"
     assert [p["text"] for p in hit["snippet"] if p["mark"]] == ["remesas"]
     refused = client.get("/api/v1/search", params={"q": ""}, headers={"Accept-Language": "fr"})
     assert refused.status_code == 422
@@ -138,7 +148,9 @@ def test_invalid_utf8_and_nul_in_the_address(client: TestClient, world) -> None:
         assert parse(response.text).css("main h1")
 
 
-def test_pages_of_results_link_to_each_other(client: TestClient, factory: Factory, db: Session) -> None:
+def test_pages_of_results_link_to_each_other(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
     ana = factory.user()
     space = factory.space(slug="many")
     for i in range(25):
@@ -147,7 +159,8 @@ def test_pages_of_results_link_to_each_other(client: TestClient, factory: Factor
     page = parse(client.get("/en/search", params={"q": "skills", "space": "many"}).text)
     assert len(page.css("li.search-hit")) == 20
     next_link = one(page, "nav.pages a[rel=next]").attributes["href"]
-    assert "page=2" in next_link and "space=many" in next_link
+    assert "page=2" in next_link
+    assert "space=many" in next_link
     second = parse(client.get(next_link).text)
     assert len(second.css("li.search-hit")) == 5
     assert one(second, "ol.search-results").attributes["start"] == "21"
@@ -185,4 +198,5 @@ def test_searches_are_rate_limited(
             for i in range(rule.limit + 2 * service.BATCH)
         ]
         assert client.get("/en/").status_code == 200  # other pages keep their own count
-    assert codes[0] == 200 and codes[-1] == 429
+    assert codes[0] == 200
+    assert codes[-1] == 429

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.comments import editing
-from app.models import Comment, Space, User
+from app.models import Space, User
 from app.models.comments import CommentStatus
 from app.moderation import decisions
 from app.policy import ANONYMOUS, Purpose, Viewer, read_as
@@ -43,7 +43,9 @@ def space(factory: Factory, people: dict[str, User]) -> Space:
 
 
 def test_accents_and_case_are_ignored(db: Session, factory: Factory, space: Space, people) -> None:
-    c = factory.comment(space, people["ana"], "La migración laboral necesita vías seguras.", lang="es")
+    c = factory.comment(
+        space, people["ana"], "La migración laboral necesita vías seguras.", lang="es"
+    )
     assert found(db, ANONYMOUS, "migracion") == [c.id]
     assert found(db, ANONYMOUS, "MIGRACIÓN") == [c.id]
 
@@ -71,8 +73,14 @@ def test_each_text_is_stemmed_in_its_own_language(
     c = factory.comment(space, people["ana"], "Los derechos de las trabajadoras.", lang="es")
     read_as(db, factory.viewer(people["ana"]))
     editing.save_translation(
-        db, factory.viewer(people["ana"]), c, space,
-        lang="en", body="The rights of women workers.", now=NOW, max_chars=5000,
+        db,
+        factory.viewer(people["ana"]),
+        c,
+        space,
+        lang="en",
+        body="The rights of women workers.",
+        now=NOW,
+        max_chars=5000,
     )
     read_as(db, ANONYMOUS, Purpose.SYSTEM)
     results = run(db, ANONYMOUS, "worker")
@@ -136,9 +144,13 @@ def test_filters_space_question_lang_dates(
     in_q1 = factory.comment(space, people["ana"], "Recruitment fees trap workers.", parent=q1)
     elsewhere = factory.comment(other, people["ana"], "Recruitment fees everywhere.")
     french = factory.comment(space, people["ana"], "Les frais de recrutement.", lang="fr")
-    assert sorted(found(db, ANONYMOUS, "recruitment fees")) == sorted([q1.id, in_q1.id, elsewhere.id])
+    assert sorted(found(db, ANONYMOUS, "recruitment fees")) == sorted(
+        [q1.id, in_q1.id, elsewhere.id]
+    )
     assert found(db, ANONYMOUS, "recruitment", space="other") == [elsewhere.id]
-    assert sorted(found(db, ANONYMOUS, "recruitment", space="mobility", question=str(q1.id))) == sorted([q1.id, in_q1.id])
+    assert sorted(
+        found(db, ANONYMOUS, "recruitment", space="mobility", question=str(q1.id))
+    ) == sorted([q1.id, in_q1.id])
     assert found(db, ANONYMOUS, "recrutement", language="fr") == [french.id]
     assert found(db, ANONYMOUS, "recruitment", space="nowhere") == []
     tomorrow = (NOW + timedelta(days=1)).date().isoformat()
@@ -153,7 +165,7 @@ def test_sort_and_pages_are_stable(db: Session, factory: Factory, space: Space, 
     db.flush()
     pages = [found(db, ANONYMOUS, "mobility", sort="newest", page=str(n)) for n in (1, 2, 3)]
     assert [len(p) for p in pages] == [20, 20, 5]
-    assert sum(pages, []) == [c.id for c in made]
+    assert [i for p in pages for i in p] == [c.id for c in made]
     oldest = found(db, ANONYMOUS, "mobility", sort="oldest")
     assert oldest == [c.id for c in reversed(made)][:20]
     assert found(db, ANONYMOUS, "mobility", sort="bogus") == found(db, ANONYMOUS, "mobility")
@@ -162,10 +174,111 @@ def test_sort_and_pages_are_stable(db: Session, factory: Factory, space: Space, 
 
 @pytest.mark.parametrize(
     "typed",
-    ['"', '""', "NEAR(a b)", "a OR b", "(", ":", "^", "*", "x" * 10_000, "a\x00b", "\x07",
-     "\ufffd", "שלום עולם", "‮evil", "-", "- -a", "AND", "NOT remittances", "a*"],
+    [
+        '"',
+        '""',
+        "NEAR(a b)",
+        "a OR b",
+        "(",
+        ":",
+        "^",
+        "*",
+        "x" * 10_000,
+        "a\x00b",
+        "\x07",
+        "\ufffd",
+        "שלום עולם",
+        "‮evil",
+        "-",
+        "- -a",
+        "AND",
+        "NOT remittances",
+        "a*",
+    ],
 )
-def test_hostile_queries_never_fail(db: Session, factory: Factory, space: Space, people, typed: str) -> None:
+def test_hostile_queries_never_fail(
+    db: Session, factory: Factory, space: Space, people, typed: str
+) -> None:
     factory.comment(space, people["ana"], "Remittances and NEAR words (a b) OR not.")
     results = run(db, ANONYMOUS, typed)
     assert results.total >= 0
+
+
+def test_moderators_narrow_by_curation_in_the_spaces_they_moderate(
+    db: Session, factory: Factory, space: Space, people
+) -> None:
+    from app.curation import service as curation
+    from app.models.curation import EditorialState
+
+    other_mod = factory.user("Other Moderator")
+    other = factory.space(slug="elsewhere", moderators=(other_mod,))
+    tagged = factory.comment(space, people["ana"], "Decent work and fair wages.")
+    plain = factory.comment(space, people["ana"], "Decent work in agriculture.")
+    foreign = factory.comment(other, people["ana"], "Decent work abroad.")
+    mod = factory.viewer(people["mod"])
+    elsewhere = factory.viewer(other_mod)
+    read_as(db, mod)
+    curation.add_tag(db, mod, tagged, objective="6", now=NOW)
+    curation.add_tag(db, mod, tagged, label="Wages", now=NOW)
+    curation.set_state(db, mod, tagged, state=EditorialState.CANDIDATE, reason="", now=NOW)
+    read_as(db, elsewhere)
+    curation.add_tag(db, elsewhere, foreign, objective="6", now=NOW)
+    read_as(db, ANONYMOUS, Purpose.SYSTEM)
+    assert sorted(found(db, mod, "decent work")) == sorted([tagged.id, plain.id, foreign.id])
+    assert found(db, mod, "decent work", objective="6") == [tagged.id]
+    assert found(db, elsewhere, "decent work", objective="6") == [foreign.id]
+    assert found(db, mod, "decent work", tag="wages") == [tagged.id]
+    assert found(db, mod, "decent work", state="candidate") == [tagged.id]
+    # For anyone else the moderators' filters do nothing: the public search.
+    assert len(found(db, ANONYMOUS, "decent work", objective="6")) == 3
+    assert len(found(db, factory.viewer(people["ana"]), "decent work", state="used")) == 3
+
+
+def test_waiting_comments_only_for_their_space_s_moderators(
+    db: Session, factory: Factory, people
+) -> None:
+    from app.models.spaces import PostingPolicy
+
+    mod, other_mod = people["mod"], factory.user("Other Moderator")
+    space = factory.space(moderators=(mod,))
+    factory.space(moderators=(other_mod,))
+    space.posting_policy = PostingPolicy.PRE_MODERATION
+    db.flush()
+    waiting = factory.comment(space, people["ana"], "Portable social protection.")
+    assert waiting.status == CommentStatus.PENDING
+    admin = factory.user("Site Keeper", admin=True)
+    assert found(db, factory.viewer(mod), "portable", status="pending") == [waiting.id]
+    assert found(db, factory.viewer(admin), "portable", status="pending") == [waiting.id]
+    assert found(db, factory.viewer(other_mod), "portable", status="pending") == []
+    assert found(db, ANONYMOUS, "portable", status="pending") == []
+    assert found(db, factory.viewer(people["ana"]), "portable", status="pending") == []
+    assert found(db, factory.viewer(mod), "portable") == []
+
+
+def test_attribution_rules_apply_to_results(db: Session, factory: Factory, people) -> None:
+    from app.models.spaces import AttributionRule
+
+    space = factory.space(moderators=(people["mod"],))
+    space.attribution = AttributionRule.CHATHAM_HOUSE
+    db.flush()
+    factory.comment(space, people["ana"], "Unnamed testimony on detention.")
+    (anonymous,) = run(db, ANONYMOUS, "detention").hits
+    assert anonymous.author_name is None
+    (own,) = run(db, factory.viewer(people["ana"]), "detention").hits
+    assert own.author_name == "Ana Author"
+    (moderated,) = run(db, factory.viewer(people["mod"]), "detention").hits
+    assert moderated.author_name == "Ana Author"
+
+
+def test_results_name_their_space_and_question(
+    db: Session, factory: Factory, space: Space, people
+) -> None:
+    question = factory.question(space, people["mod"], "What should consular services offer?")
+    reply = factory.comment(
+        space, people["ana"], "Consular help for detained workers.", parent=question
+    )
+    hits = {h.comment_id: h for h in run(db, ANONYMOUS, "consular").hits}
+    assert hits[reply.id].question is not None
+    assert hits[reply.id].question.number == question.number
+    assert hits[question.id].is_question
+    assert hits[reply.id].space.space.slug == "mobility"

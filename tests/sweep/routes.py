@@ -20,8 +20,10 @@ from fastapi.routing import APIRoute, _IncludedRouter  # routers are kept nested
 from starlette.routing import Mount
 
 from app.i18n import LOCALES
+from app.models.comments import CommentStatus
+from app.models.curation import EditorialState
 from app.moderation.queries import QueueFilter
-from tests.sweep.world import SweepWorld
+from tests.sweep.world import SECRETS, SweepWorld, findable
 
 # Routes that take no input a secret could ride on, each with the reason.
 ALLOWLIST: dict[str, str] = {
@@ -33,7 +35,7 @@ POST_SKIPPED: dict[str, str] = {
     "/{lang}/sign-out": "takes no input; it would end the role's session mid-sweep",
 }
 # Query parameters whose every value is a language code.
-LANGUAGE_PARAMS = frozenset({"v", "to", "lang", "pick"})
+LANGUAGE_PARAMS = frozenset({"v", "to", "lang", "pick", "language"})
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 
@@ -143,7 +145,8 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
         },
         query={
             "v": list(LOCALES),
-            "to": list(LOCALES),
+            # A translation's language, and the search's last day (any text: never an error).
+            "to": [*LOCALES, "2099-12-31"],
             "lang": list(LOCALES),
             "pick": list(LOCALES),
             "after": world.root_paths,
@@ -155,8 +158,20 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "show": list(QueueFilter),
             "action": ["hide"],
             "saved": ["true"],
-            # The administrators' user search (a secret typed in would only be echoed).
-            "q": ["Sweep"],
+            # The administrators' user search, and the search of comments: each secret as a
+            # reader could type it (one accent more, so the page echoing what was typed does
+            # not count as showing the secret), and a word of the published comments beside
+            # them (results name authors: the Chatham House space's must stay unnamed).
+            "q": ["Sweep", "fees", *(findable(s) for s in SECRETS.values())],
+            "space": world.slugs,
+            "language": list(LOCALES),
+            "from": ["2000-01-01"],
+            "sort": ["newest", "oldest"],
+            "page": ["2"],
+            "objective": ["1"],
+            "tag": ["Sweep"],
+            "state": list(EditorialState),
+            "status": list(CommentStatus),
         },
         ids=secret_ids,
     )

@@ -68,6 +68,14 @@ def secret_of(kind: str) -> str:
 
 
 SECRETS: dict[str, str] = {kind: secret_of(kind) for kind in KINDS}
+_ACCENTED = str.maketrans("aeiou", "áéíóú")
+
+
+def findable(secret: str) -> str:
+    """The secret as a search would find it (accents do not count), but with its first
+    vowel accented: a page repeating what was typed does not hold the secret itself."""
+    at = next(i for i, ch in enumerate(secret) if ch in "aeiou")
+    return secret[:at] + secret[at].translate(_ACCENTED) + secret[at + 1 :]
 
 _seq = itertools.count(1)
 

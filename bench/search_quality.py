@@ -299,9 +299,7 @@ QUERIES: tuple[Labelled, ...] = (
         ("en-dhaka-brokers",),
         what="excluded phrase",
     ),
-    Labelled(
-        "recognising qualification manila", ("en-manila",), what="verb and noun forms"
-    ),
+    Labelled("recognising qualification manila", ("en-manila",), what="verb and noun forms"),
     Labelled("low-income lusaka", ("en-lusaka",), what="hyphenated word as typed"),
     Labelled("low income lusaka", ("en-lusaka",), what="hyphenated word typed as two"),
     Labelled("nairobi 2031", ("en-nairobi",), what="a number"),
@@ -348,7 +346,7 @@ QUERIES: tuple[Labelled, ...] = (
     Labelled("integration dakar", ("fr-dakar",), what="word after an elision (l')"),
     Labelled("oeuvre nouakchott", ("fr-nouakchott",), what="œ typed oe"),
     Labelled(
-        "\"main-d'oeuvre\" nouakchott",
+        '"main-d\'oeuvre" nouakchott',
         ("fr-nouakchott",),
         what="phrase with a hyphen and an apostrophe",
     ),

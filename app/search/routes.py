@@ -11,6 +11,7 @@ from app.search.pages import SearchPageContext
 from app.search.params import SearchParamsDep
 from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
 from app.web.htmx import is_htmx
+from app.web.urls import url_for
 
 router = APIRouter()
 
@@ -31,5 +32,13 @@ def search_page(
     context = SearchPageContext(
         results=results, objectives=[(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES]
     )
-    template = "search/_results.html" if is_htmx(request) else "search/page.html"
-    return render(request, template, context, status_code=422 if asked.errors else 200)
+    if not is_htmx(request):
+        return render(
+            request, "search/page.html", context, status_code=422 if asked.errors else 200
+        )
+    response = render(
+        request, "search/_results.html", context, status_code=422 if asked.errors else 200
+    )
+    # The address to keep in the history: what was asked, without the empty fields.
+    response.headers["HX-Push-Url"] = url_for("search", lang=lang, query=asked.address())
+    return response

@@ -101,7 +101,26 @@ def test_moderator_filters_show_only_to_moderators(client: TestClient, world) ->
     page = parse(client.get("/en/search", params={"q": "remittances"}).text)
     assert page.css("#search-status")
     assert page.css("#search-objective")
-    assert all(h.css("a[href$='/curate']") for h in page.css("li.search-hit"))
+    hits = page.css("li.search-hit")
+    assert all(h.css("a[href$='/curate']") for h in hits)
+    assert sorted(texts(page, ".hit-meta code")) == sorted(
+        f"[c:{c.id}]"
+        for c in (world["question"], world["reply"])  # type: ignore[attr-defined]
+    )
+
+
+def test_the_curation_tools_search_their_space(client: TestClient, world) -> None:
+    sign_in(client, world["mod"])  # type: ignore[arg-type]
+    for url in (
+        f"/en/comments/{world['reply'].id}/curate",  # type: ignore[attr-defined]
+        "/en/spaces/mobility/drafts",
+    ):
+        form = one(parse(client.get(url).text), "form.search-in-space")
+        assert form.attributes["action"] == "/en/search"
+        assert one(form, "input[name=space]").attributes["value"] == "mobility"
+    page = parse(client.get("/en/search", params={"q": "remesas", "space": "mobility"}).text)
+    assert one(page, "#search-space option[selected]").attributes["value"] == "mobility"
+    assert len(page.css("li.search-hit")) == 1
 
 
 def test_json_api(client: TestClient, world) -> None:

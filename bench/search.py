@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, event, select, text  # noqa: E402
+from sqlalchemy import Engine, event, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from app.comments import posting  # noqa: E402
@@ -696,14 +696,20 @@ def _data_line(run: DatabaseRun) -> str:
         if run.data.generated
         else f"reused (generated in {made.seconds:.0f} s by an earlier run)"
     )
-    index = f", index {sizes['index_bytes'] / 2**20:,.0f} MiB" if sizes.get("index_bytes") else ""
-    return (
-        f"{made.comments:,} comments ({', '.join(f'{k} {v:,}' for k, v in sorted(made.langs.items()))}) "
-        f"+ {made.questions} questions in {len(made.space_ids)} spaces, ~{made.words / made.comments:.0f} "
-        f"words each, {made.translations:,} translations, {made.hidden} hidden, depth ≤ {made.max_depth}; "
-        f"{sizes['search_entries']:,} index entries; database {sizes['database_bytes'] / 2**20:,.0f} MiB"
-        f"{index}; {when}."
-    )
+    langs = ", ".join(f"{k} {v:,}" for k, v in sorted(made.langs.items()))
+    parts = [
+        f"{made.comments:,} comments ({langs}) + {made.questions} questions "
+        f"in {len(made.space_ids)} spaces",
+        f"~{made.words / made.comments:.0f} words each",
+        f"{made.translations:,} translations",
+        f"{made.hidden} hidden",
+        f"depth ≤ {made.max_depth}",
+        f"{sizes['search_entries']:,} index entries",
+        f"database {sizes['database_bytes'] / 2**20:,.0f} MiB",
+    ]
+    if sizes.get("index_bytes"):
+        parts.append(f"index {sizes['index_bytes'] / 2**20:,.0f} MiB")
+    return ", ".join(parts) + f"; {when}."
 
 
 def database_section(run: DatabaseRun) -> list[str]:
@@ -722,7 +728,7 @@ def database_section(run: DatabaseRun) -> list[str]:
     if failures:
         lines += ["Labelled queries that failed:", ""]
         lines += [f"- {o.describe()}" for o in failures] + [""]
-    lines += mix_table(run) + [""]
+    lines += [*mix_table(run), ""]
     lines += statements_table(run) + ([""] if run.statements else [])
     return lines
 
@@ -753,7 +759,7 @@ def quality_table(runs: list[DatabaseRun]) -> list[str]:
             cells.append(f"{o.total}, {ranks}" + ("" if o.ok else " **FAIL**"))
         q = query.q.replace("|", "\\|")
         lines.append(f"| `{q}` | {query.what} | " + " | ".join(cells) + " |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def render(runs: list[DatabaseRun], args: argparse.Namespace, command: str) -> str:

@@ -407,12 +407,15 @@ def populate(
         _flush(connection, rows, translations)
         if connection.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind: posts after this must not collide.
-            for table in ("users", "spaces", "comments"):  # names of our own, not input
+            last = {
+                "users": people[-1],
+                "spaces": made.space_ids[-1],
+                "comments": next_id - 1,
+            }
+            for table, value in last.items():
                 connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                        f"(SELECT max(id) FROM {table}))"
-                    )
+                    text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :value)"),
+                    {"table": table, "value": value},
                 )
     made.seconds = time.perf_counter() - began
     return made

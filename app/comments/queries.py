@@ -143,12 +143,15 @@ def attachments_of() -> Select[int, int, str, str, int]:
     )
 
 
-# id, path, number, lang, body_md, and one translation's lang and body_md (or None twice).
-QuestionRow = Row[int, str, int | None, str, str, str, str]
+# id, path, number, lang, body_md, and one translation's lang and body_md (or None twice),
+# and the question's space.
+QuestionRow = Row[int, str, int | None, str, str, str, str, int]
 
 
-def question_index(space_id: int) -> Select[int, str, int | None, str, str, str, str]:
-    """Every question of a space the reader may see, with its texts, for the contents list.
+def question_index(
+    *space_ids: int,
+) -> Select[int, str, int | None, str, str, str, str, int]:
+    """Every question of these spaces the reader may see, with its texts, for contents lists.
 
     Unordered: sort by `path` in Python. Ordered in SQL, SQLite walks the whole space in
     path order to find the few questions instead of taking them from their index.
@@ -162,9 +165,10 @@ def question_index(space_id: int) -> Select[int, str, int | None, str, str, str,
             Comment.body_md,
             CommentTranslation.lang.label("t_lang"),
             CommentTranslation.body_md.label("t_body_md"),
+            Comment.space_id,
         )
         .outerjoin(CommentTranslation, CommentTranslation.comment_id == Comment.id)
-        .where(Comment.space_id == space_id, Comment.kind == CommentKind.QUESTION)
+        .where(Comment.space_id.in_(space_ids), Comment.kind == CommentKind.QUESTION)
     )
 
 

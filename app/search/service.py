@@ -10,7 +10,6 @@ question, author under the space's attribution rule, date, language.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -251,10 +250,12 @@ def _hits(
             )
         )
     }
-    questions: dict[int, dict[int, QuestionLink]] = defaultdict(dict)
-    for space_id in {c.space_id for c in comments.values()}:
-        for link in spaces.question_links(db, space_id, lang):
-            questions[space_id][link.number] = link
+    questions = {
+        space_id: {link.number: link for link in links}
+        for space_id, links in spaces.questions_of(
+            db, {c.space_id for c in comments.values()}, lang
+        ).items()
+    }
     hits = []
     for row in rows:
         comment = comments.get(row.comment_id)
@@ -275,7 +276,9 @@ def _hits(
             Hit(
                 comment_id=comment.id,
                 space=view,
-                question=questions[comment.space_id].get(_question_number(comment.path) or 0),
+                question=questions.get(comment.space_id, {}).get(
+                    _question_number(comment.path) or 0
+                ),
                 is_question=comment.kind == CommentKind.QUESTION,
                 author_name=authors.get(comment.author_id) if named else None,
                 author_is_moderator=comment.author_id in view.moderator_ids,

@@ -164,8 +164,18 @@ def _question_links(rows: Iterable[comment_queries.QuestionRow], lang: str) -> l
 
 
 def question_links(db: Session, space_id: int, lang: str) -> list[QuestionLink]:
-    rows = db.execute(comment_queries.question_index(space_id)).all()
-    return _question_links(sorted(rows, key=attrgetter("path")), lang)
+    return questions_of(db, [space_id], lang).get(space_id, [])
+
+
+def questions_of(db: Session, space_ids: Iterable[int], lang: str) -> dict[int, list[QuestionLink]]:
+    """Each space's question links, in one query for all of them."""
+    rows: dict[int, list[comment_queries.QuestionRow]] = defaultdict(list)
+    for row in db.execute(comment_queries.question_index(*space_ids)):
+        rows[row.space_id].append(row)
+    return {
+        space_id: _question_links(sorted(found, key=attrgetter("path")), lang)
+        for space_id, found in rows.items()
+    }
 
 
 def _first_line(markdown: str, limit: int = 160) -> str:

@@ -38,6 +38,16 @@ def test_from_the_header_then_as_one_types(page: Page, live_server: str) -> None
     page.go_back()
     expect(page).to_have_url(re.compile(r"/en/search\?q=trabajadoras$"))
     expect(page.locator("li.search-hit")).to_have_count(count)
+    # Choosing a space offers its questions, in place; choosing one narrows to its thread.
+    page.evaluate("window.stayed = true")  # the way back loaded the page again
+    expect(page.locator("#search-question")).to_have_count(0)
+    page.locator("#search-space").select_option(SPACE)
+    question = page.locator("#search-question")
+    expect(question).to_be_visible()
+    number = question.locator("option").nth(1).get_attribute("value")
+    question.select_option(number)
+    expect(page).to_have_url(re.compile(rf"question={number}"))
+    assert page.evaluate("window.stayed") is True
 
 
 def test_hostile_words_get_a_message_not_an_error(page: Page, live_server: str) -> None:
@@ -65,6 +75,7 @@ def test_without_javascript(browser: Browser, live_server: str) -> None:
         assert page.locator("#search-q").input_value() == "trabajadores"
         for link in page.locator(".hit-where a:first-child").all():
             assert link.get_attribute("href") == f"/es/spaces/{SPACE}"
+        expect(page.locator("#search-question option")).not_to_have_count(0)
     finally:
         context.close()
 

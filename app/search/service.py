@@ -31,13 +31,13 @@ from app.ratelimit import Limiter, Rule
 from app.search import backends
 from app.search.params import MAX_PAGE, PAGE_SIZE, SearchParams, Sort
 from app.spaces import service as spaces
-from app.spaces.service import QuestionLink, SpaceView
+from app.spaces.service import QuestionLink, SpaceHeader
 
 
 @dataclass(frozen=True)
 class Hit:
     comment_id: int
-    space: SpaceView
+    space: SpaceHeader
     question: QuestionLink | None  # the question the comment answers (or is)
     is_question: bool
     author_name: str | None  # None: not named, under the space's attribution rule
@@ -56,8 +56,8 @@ class Results:
     params: SearchParams
     hits: list[Hit]
     total: int
-    spaces: list[SpaceView]  # the spaces a search can be narrowed to
-    space: SpaceView | None  # the space it is narrowed to
+    spaces: list[SpaceHeader]  # the spaces a search can be narrowed to
+    space: SpaceHeader | None  # the space it is narrowed to
     questions: list[QuestionLink]  # that space's questions
     moderates: bool  # moderators' filters apply
 
@@ -95,7 +95,7 @@ def count_search(limiter: Limiter, address: str, asked: SearchParams) -> None:
 def search(
     db: Session, viewer: Viewer, params: SearchParams, *, lang: str, now: datetime
 ) -> Results:
-    space_views = spaces.list_spaces(db, viewer, lang=lang, now=now)
+    space_views = spaces.space_headers(db, lang=lang)
     chosen = next((v for v in space_views if v.space.slug == params.space), None)
     questions = spaces.question_links(db, chosen.space.id, lang) if chosen else []
     moderates = viewer.moderates(chosen.space.id) if chosen else viewer.moderates_any
@@ -118,7 +118,7 @@ def _conditions(
     db: Session,
     viewer: Viewer,
     params: SearchParams,
-    chosen: SpaceView | None,
+    chosen: SpaceHeader | None,
     questions: list[QuestionLink],
 ) -> list[ColumnElement[bool]] | None:
     """What the comments found must be; None when nothing can match (an unknown space)."""
@@ -219,7 +219,7 @@ def _hits(
     viewer: Viewer,
     params: SearchParams,
     rows: list[Any],
-    space_views: dict[int, SpaceView],
+    space_views: dict[int, SpaceHeader],
     lang: str,
 ) -> list[Hit]:
     if not rows:

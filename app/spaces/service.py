@@ -84,18 +84,51 @@ def pick_text(texts: Iterable[SpaceText], lang: str, original: str) -> SpaceText
     return by_lang.get(lang) or by_lang.get(original) or next(iter(by_lang.values()))
 
 
-def list_spaces(db: Session, viewer: Viewer, *, lang: str, now: datetime) -> list[SpaceView]:
+@dataclass(frozen=True)
+class SpaceHeader:
+    """A space as a search result or a filter names it: its address, title and moderators."""
+
+    space: Space
+    text: SpaceText
+    moderator_ids: frozenset[int]
+
+
+def _every_space(
+    db: Session,
+) -> tuple[list[Space], dict[int, list[SpaceText]], dict[int, list[Moderator]]]:
     spaces = list(db.scalars(queries.all_spaces()))
-    if not spaces:
-        return []
     ids = [s.id for s in spaces]
     texts: dict[int, list[SpaceText]] = defaultdict(list)
-    for text in db.scalars(queries.texts_for(ids)):
-        texts[text.space_id].append(text)
     moderators: dict[int, list[Moderator]] = defaultdict(list)
-    for row in db.execute(queries.moderators_for(ids)):
-        moderators[row.space_id].append(Moderator(row.id, row.display_name))
-    counts: dict[int, int] = {row[0]: row[1] for row in db.execute(queries.comment_counts(ids))}
+    if ids:
+        for text in db.scalars(queries.texts_for(ids)):
+            texts[text.space_id].append(text)
+        for row in db.execute(queries.moderators_for(ids)):
+            moderators[row.space_id].append(Moderator(row.id, row.display_name))
+    return spaces, texts, moderators
+
+
+def space_headers(db: Session, *, lang: str) -> list[SpaceHeader]:
+    """Every space, as list_spaces gives them but without counting their comments."""
+    spaces, texts, moderators = _every_space(db)
+    return [
+        SpaceHeader(
+            space=s,
+            text=pick_text(texts[s.id], lang, s.original_lang),
+            moderator_ids=frozenset(m.id for m in moderators[s.id]),
+        )
+        for s in spaces
+        if texts[s.id]
+    ]
+
+
+def list_spaces(db: Session, viewer: Viewer, *, lang: str, now: datetime) -> list[SpaceView]:
+    spaces, texts, moderators = _every_space(db)
+    if not spaces:
+        return []
+    counts: dict[int, int] = {
+        row[0]: row[1] for row in db.execute(queries.comment_counts([s.id for s in spaces]))
+    }
     return [
         SpaceView(
             space=s,

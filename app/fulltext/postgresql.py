@@ -14,10 +14,18 @@ from sqlalchemy import ColumnElement, and_, case, cast, func, literal, literal_c
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 
 from app.fulltext.query import SearchQuery, Term
-from app.fulltext.words import ALGORITHMS
 
-document = literal_column("search_entries.document", TSVECTOR)
-entry_lang: ColumnElement[str] = literal_column("search_entries.lang")
+# The entries as the candidates' statement reads them, and as they are ranked after it.
+ENTRIES = "search_entries"
+RANKED = "ranked_entry"
+
+
+def _document(table: str) -> ColumnElement[Any]:
+    return literal_column(f"{table}.document", TSVECTOR)
+
+
+def _lang(table: str) -> ColumnElement[str]:
+    return literal_column(f"{table}.lang")
 
 
 def configurations(lang: str) -> tuple[str, str]:
@@ -45,23 +53,28 @@ def _all(lang: str, terms: tuple[Term, ...]) -> ColumnElement[Any]:
 
 
 def _matching(lang: str, query: SearchQuery) -> ColumnElement[bool]:
+    document = _document(ENTRIES)
     found = document.bool_op("@@")(_all(lang, query.include))
-    conditions = [entry_lang == lang, found]
+    conditions = [_lang(ENTRIES) == lang, found]
     if query.exclude:
         conditions.append(not_(document.bool_op("@@")(_joined(lang, query.exclude, "||"))))
     return and_(*conditions)
 
 
-def matches(query: SearchQuery) -> ColumnElement[bool]:
-    return or_(*(_matching(lang, query) for lang in ALGORITHMS))
+def matches(query: SearchQuery, languages: tuple[str, ...]) -> ColumnElement[bool]:
+    return or_(*(_matching(lang, query) for lang in languages))
 
 
-def score(query: SearchQuery) -> ColumnElement[float]:
-    """Higher is better: ts_rank in the entry's language, scaled down for long texts."""
+def score(query: SearchQuery, languages: tuple[str, ...]) -> ColumnElement[float]:
+    """Higher is better: ts_rank in the entry's language, scaled down for long texts
+    (of the entries aliased RANKED)."""
     return case(
         *(
-            (entry_lang == lang, func.ts_rank(document, _all(lang, query.include), 1))
-            for lang in ALGORITHMS
+            (
+                _lang(RANKED) == lang,
+                func.ts_rank(_document(RANKED), _all(lang, query.include), 1),
+            )
+            for lang in languages
         ),
         else_=0.0,
     )

@@ -5,7 +5,10 @@ write to comments and translations, calling TERMS_FUNCTION, which each connectio
 registers (app/db.py); FTS5 follows `search_entries` (external content) by triggers too.
 A row holds two columns of stems per word, aligned word for word so phrases match in
 either: `exact` (stems of the words as written) and `plain` (stems of the words without
-accents); FTS5's `unicode61 remove_diacritics 2` tokenizer folds what accents are left.
+accents). Each stem carries its language (`fr_travailleur`; the tokenizer keeps `_` inside
+a token), so a word's list of entries holds only texts of one language: a query never reads
+past the entries of the languages it asks, and BM25 weighs a word by its frequency in that
+language alone.
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ fts = Table(
     FTS_TABLE,
     MetaData(),
     Column("rowid", Integer, primary_key=True),
-    Column("lang", Text),
     Column("exact", Text),
     Column("plain", Text),
 )
+
+
+def token(lang: str, form: str) -> str:
+    """A stem as the index holds it: with its language."""
+    return f"{lang}_{form}"
 
 
 @lru_cache(maxsize=64)
@@ -42,8 +49,8 @@ def _terms(lang: str, html: str) -> tuple[str, str]:
     exact, plain = [], []
     for word in words_of(plain_text(html)):
         a, b = variants(lang, word.text)
-        exact.append(a)
-        plain.append(b)
+        exact.append(token(lang, a))
+        plain.append(token(lang, b))
     return " ".join(exact), " ".join(plain)
 
 
@@ -68,28 +75,29 @@ def _quoted(form: str) -> str:
 
 def _term(lang: str, term: Term) -> str:
     pairs = [variants(lang, w) for w in term.words]
-    exact = _quoted(" ".join(a for a, _ in pairs))
-    plain = _quoted(" ".join(b for _, b in pairs))
+    exact = _quoted(" ".join(token(lang, a) for a, _ in pairs))
+    plain = _quoted(" ".join(token(lang, b) for _, b in pairs))
+    if exact == plain:
+        # One phrase over both columns: its entries are read once, not twice.
+        return f"{{exact plain}} : {exact}"
     return f"(exact : {exact} OR plain : {plain})"
 
 
-def match_text(query: SearchQuery) -> str:
+def match_text(query: SearchQuery, languages: tuple[str, ...] = tuple(ALGORITHMS)) -> str:
     """The FTS5 query: in each language, its stems of every term and none excluded."""
     per_language = []
-    for lang in ALGORITHMS:
-        expression = " AND ".join(
-            [f"lang : {_quoted(lang)}"] + [_term(lang, t) for t in query.include]
-        )
+    for lang in languages:
+        expression = " AND ".join(_term(lang, t) for t in query.include)
         for term in query.exclude:
             expression = f"({expression}) NOT {_term(lang, term)}"
         per_language.append(f"({expression})")
     return " OR ".join(per_language)
 
 
-def matches(query: SearchQuery) -> ColumnElement[bool]:
-    return literal_column(FTS_TABLE).op("MATCH")(match_text(query))
+def matches(query: SearchQuery, languages: tuple[str, ...]) -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH")(match_text(query, languages))
 
 
 def score() -> ColumnElement[float]:
-    """Higher is better. BM25 over the stems; the language column weighs nothing."""
-    return -func.bm25(literal_column(FTS_TABLE), 0.0, 1.0, 1.0)
+    """Higher is better: BM25 over the stems."""
+    return -func.bm25(literal_column(FTS_TABLE))

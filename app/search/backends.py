@@ -1,38 +1,66 @@
-"""The one search statement, with the database's own matching and scoring inside it."""
+"""The one search statement, with the database's own matching and scoring inside it.
+
+A search reads at most CANDIDATES matching texts, the most recent first (the oldest first
+for a search in date order from the oldest), with the reader's gate and filters applied as
+they are read; relevance orders those. A search matching more says so and asks to be
+narrowed: its cost is bounded whatever it matches, which is what keeps the common words of
+a consultation ("migrants", "travailleurs") as quick to search as its rare ones.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import aliased
 
 from app.fulltext import postgresql, sqlite
 from app.fulltext.query import SearchQuery
 from app.models import Comment, SearchEntry
 
+# Texts read at most (a comment and its translations count as several).
+CANDIDATES = 1000
 
-def matching_entries(dialect: str, query: SearchQuery) -> Select[Any]:
-    """Entries matching `query`, joined to their comments, with a `score` (higher: better).
+
+def candidates(
+    dialect: str,
+    query: SearchQuery,
+    languages: tuple[str, ...],
+    conditions: list[ColumnElement[bool]],
+    *,
+    oldest_first: bool = False,
+) -> Any:
+    """A subquery of the matching entries the reader may see, with a `score`.
 
     The comments are the ORM's entity, so the read gate narrows them to what the session's
-    reader may see; conditions on them (filters) are added by the caller.
+    reader may see; `conditions` on them are the caller's filters.
     """
-    score: ColumnElement[float]
-    statement = select(SearchEntry.comment_id, SearchEntry.lang, SearchEntry.translated)
+    entry_order = SearchEntry.id.asc() if oldest_first else SearchEntry.id.desc()
+    columns = (SearchEntry.id, SearchEntry.comment_id, SearchEntry.lang, SearchEntry.translated)
     if dialect == "sqlite":
-        score = sqlite.score()
-        statement = statement.select_from(sqlite.fts).join(
-            SearchEntry, SearchEntry.id == sqlite.fts.c.rowid
+        # BM25 needs the FTS5 cursor of the same statement: scored as the rows are read.
+        scored = (
+            select(*columns, sqlite.score().label("score"), Comment.created_at)
+            .select_from(sqlite.fts)
+            .join(SearchEntry, SearchEntry.id == sqlite.fts.c.rowid)
+            .join(Comment, Comment.id == SearchEntry.comment_id)
+            .where(sqlite.matches(query, languages), *conditions)
+            .order_by(sqlite.fts.c.rowid.asc() if oldest_first else sqlite.fts.c.rowid.desc())
+            .limit(CANDIDATES)
         )
-        matched = sqlite.matches(query)
-    else:
-        score = postgresql.score(query)
-        matched = postgresql.matches(query)
-    return (
-        statement.add_columns(score.label("score"), Comment.created_at)
+        return scored.subquery("hits")
+    # PostgreSQL ranks only the candidates: ts_rank reads each whole document.
+    found = (
+        select(*columns, Comment.created_at)
         .join(Comment, Comment.id == SearchEntry.comment_id)
-        .where(matched)
+        .where(postgresql.matches(query, languages), *conditions)
+        .order_by(entry_order)
+        .limit(CANDIDATES)
+        .subquery("found")
     )
+    entry = aliased(SearchEntry, name=postgresql.RANKED)
+    score: ColumnElement[float] = postgresql.score(query, languages)
+    return select(found, score.label("score")).join(entry, entry.id == found.c.id).subquery("hits")
 
 
 def best_entry_first(hits: Any) -> ColumnElement[int]:

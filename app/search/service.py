@@ -22,6 +22,7 @@ from app.accounts.names import display_name_key
 from app.comments import threads
 from app.curation import gcm
 from app.fulltext.highlight import Segment, snippet
+from app.fulltext.words import ALGORITHMS
 from app.markup import plain_text
 from app.models import Comment, CommentTag, CommentTranslation, Curation, SearchEntry, Tag, User
 from app.models.comments import CommentKind, CommentStatus
@@ -60,6 +61,9 @@ class Results:
     space: SpaceHeader | None  # the space it is narrowed to
     questions: list[QuestionLink]  # that space's questions
     moderates: bool  # moderators' filters apply
+    # More texts match than a search reads (backends.CANDIDATES): `total` counts the
+    # comments among the most recent of them, which the results order.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -76,14 +80,15 @@ class Results:
 
     @property
     def capped(self) -> bool:
-        """More results than the pages can show: the search should be narrowed."""
-        return self.total > MAX_PAGE * PAGE_SIZE
+        """More results than a search reads or its pages show: it should be narrowed."""
+        return self.more or self.total > MAX_PAGE * PAGE_SIZE
 
 
 # Each search reads the whole index: fewer per address than pages (typing counts each
 # pause), counted in batches like every request (app/web/request_rate.py).
 SEARCHES_PER_ADDRESS = Rule("search-ip", 240, timedelta(minutes=1))
 BATCH = 10
+LANGUAGES = tuple(ALGORITHMS)
 
 
 def count_search(limiter: Limiter, address: str, asked: SearchParams) -> None:
@@ -105,13 +110,17 @@ def search(
     conditions = _conditions(db, viewer, params, chosen, questions)
     if conditions is None:
         return empty
-    rows = list(db.execute(_page(db, params, conditions)).all())
-    total = rows[0].total if rows else 0
-    if not rows and params.page > 1:
-        total = db.scalar(_count(db, params, conditions)) or 0
+    ranked = _ranked(db, params, conditions)
+    rows = list(db.execute(_page(ranked, params)).all())
+    if rows:
+        total, read = rows[0].total, rows[0].read
+    else:
+        counted = db.execute(_count(ranked)).one()
+        total, read = counted.total, counted.read
     by_id = {v.space.id: v for v in space_views}
     hits = _hits(db, viewer, params, rows, by_id, lang)
-    return Results(params, hits, total, space_views, chosen, questions, moderates)
+    more = read >= backends.CANDIDATES
+    return Results(params, hits, total, space_views, chosen, questions, moderates, more)
 
 
 def _conditions(
@@ -182,13 +191,21 @@ def _midnight(day: Any) -> datetime:
 
 
 def _ranked(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
-    dialect = db.get_bind().dialect.name
-    hits = backends.matching_entries(dialect, params.query).where(*conditions).subquery("hits")
-    return select(hits, backends.best_entry_first(hits).label("nth")).subquery("ranked")
+    hits = backends.candidates(
+        db.get_bind().dialect.name,
+        params.query,
+        (params.lang,) if params.lang else LANGUAGES,
+        conditions,
+        oldest_first=params.sort is Sort.OLDEST,
+    )
+    return select(
+        hits,
+        backends.best_entry_first(hits).label("nth"),
+        func.count().over().label("read"),
+    ).subquery("ranked")
 
 
-def _page(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
-    ranked = _ranked(db, params, conditions)
+def _page(ranked: Any, params: SearchParams) -> Any:
     order = {
         Sort.RELEVANCE: (ranked.c.score.desc(), ranked.c.created_at.desc()),
         Sort.NEWEST: (ranked.c.created_at.desc(),),
@@ -200,6 +217,7 @@ def _page(db: Session, params: SearchParams, conditions: list[ColumnElement[bool
             ranked.c.comment_id,
             ranked.c.lang,
             ranked.c.translated,
+            ranked.c.read,
             func.count().over().label("total"),
         )
         .where(ranked.c.nth == 1)
@@ -209,9 +227,12 @@ def _page(db: Session, params: SearchParams, conditions: list[ColumnElement[bool
     )
 
 
-def _count(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
-    ranked = _ranked(db, params, conditions)
-    return select(func.count()).select_from(ranked).where(ranked.c.nth == 1)
+def _count(ranked: Any) -> Any:
+    """Comments found, and texts read, when the page asked for is past the last."""
+    return select(
+        func.count().filter(ranked.c.nth == 1).label("total"),
+        func.coalesce(func.max(ranked.c.read), 0).label("read"),
+    ).select_from(ranked)
 
 
 def _hits(

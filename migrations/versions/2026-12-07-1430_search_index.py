@@ -7,7 +7,8 @@ index behind. Whether a comment may be found (its status, its space) is read fro
 comment at search time, so hiding or restoring changes no entry.
 
 SQLite: the stems come from the function app/fulltext/sqlite.py registers on every
-connection (`roundtable_search_terms`), into `exact` and `plain`; an FTS5 table
+connection (`roundtable_search_terms`), into `exact` and `plain`, each with its language
+(`fr_travailleur`); an FTS5 table
 (external content: it stores no text of its own) indexes them, following the entries
 by triggers. PostgreSQL: a `tsvector` per entry from two configurations per language
 (Snowball stems without stop words, with and without `unaccent`), under a GIN index.
@@ -42,19 +43,19 @@ def _sqlite_statements() -> list[str]:
     exact, plain = (f"{TERMS}(NEW.lang, NEW.body_html, {i})" for i in (0, 1))
     changed = "NEW.body_html IS NOT OLD.body_html OR NEW.lang IS NOT OLD.lang"
     fts_insert = (
-        "INSERT INTO search_fts (rowid, lang, exact, plain) "
-        "VALUES (NEW.id, NEW.lang, NEW.exact, NEW.plain);"
+        "INSERT INTO search_fts (rowid, exact, plain) VALUES (NEW.id, NEW.exact, NEW.plain);"
     )
     fts_delete = (
-        "INSERT INTO search_fts (search_fts, rowid, lang, exact, plain) "
-        "VALUES ('delete', OLD.id, OLD.lang, OLD.exact, OLD.plain);"
+        "INSERT INTO search_fts (search_fts, rowid, exact, plain) "
+        "VALUES ('delete', OLD.id, OLD.exact, OLD.plain);"
     )
     return [
         "ALTER TABLE search_entries ADD COLUMN exact TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE search_entries ADD COLUMN plain TEXT NOT NULL DEFAULT ''",
-        "CREATE VIRTUAL TABLE search_fts USING fts5(lang, exact, plain, "
+        # Stems carry their language ("fr_travailleur"): `_` is part of a token.
+        "CREATE VIRTUAL TABLE search_fts USING fts5(exact, plain, "
         "content='search_entries', content_rowid='id', "
-        "tokenize='unicode61 remove_diacritics 2')",
+        "tokenize=\"unicode61 remove_diacritics 2 tokenchars '_'\")",
         f"CREATE TRIGGER search_entries_insert AFTER INSERT ON search_entries BEGIN {fts_insert} END",
         f"CREATE TRIGGER search_entries_delete AFTER DELETE ON search_entries BEGIN {fts_delete} END",
         "CREATE TRIGGER search_entries_update AFTER UPDATE ON search_entries "

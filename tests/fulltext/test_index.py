@@ -22,6 +22,7 @@ from app.migrate import alembic_config
 from app.models import Comment, CommentTranslation, SearchEntry
 from app.policy import ANONYMOUS, Purpose, read_as
 from app.search import backends
+from app.search.service import LANGUAGES
 from tests import own_db
 from tests.factories import Factory
 
@@ -31,8 +32,8 @@ BEFORE_SEARCH = "5b8e2f4a7c19"  # the revision before the search index
 
 def matches(db: Session, words: str) -> list[tuple[int, str]]:
     """(comment id, language) of each matching entry, whoever may see it."""
-    dialect = db.get_bind().dialect.name
-    statement = backends.matching_entries(dialect, parse(words))
+    found = backends.candidates(db.get_bind().dialect.name, parse(words), LANGUAGES, [])
+    statement = select(found.c.comment_id, found.c.lang)
     rows = db.execute(statement, execution_options={"roundtable_purpose": Purpose.SYSTEM})
     return sorted((row.comment_id, row.lang) for row in rows)
 

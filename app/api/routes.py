@@ -196,6 +196,7 @@ def search_comments(
     results = search.search(db, viewer, asked, lang=lang, now=now)
     return SearchOut(
         total=results.total,
+        more=results.more,
         page=asked.page,
         pages=results.pages,
         next_page=asked.page + 1 if asked.page < results.pages else None,

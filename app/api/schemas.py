@@ -85,6 +85,10 @@ class SearchHitOut(BaseModel):
 
 class SearchOut(BaseModel):
     total: int = Field(description="Comments found (each once, whichever of its texts matched).")
+    more: bool = Field(
+        description="More texts match than one search reads (the 1,000 most recent): "
+        "`total` counts the comments among those. Narrow the search to see the rest."
+    )
     page: int
     pages: int
     next_page: int | None

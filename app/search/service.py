@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, func, select, tuple_
+from sqlalchemy import ColumnElement, exists, false, func, select
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -77,6 +77,10 @@ class Results:
     @property
     def shown_at_most(self) -> int:
         return MAX_PAGE * PAGE_SIZE
+
+    @property
+    def read_at_most(self) -> int:
+        return backends.CANDIDATES
 
     @property
     def capped(self) -> bool:
@@ -248,21 +252,20 @@ def _hits(
     ids = [row.comment_id for row in rows]
     # Read again through the gate as whole comments: what is drawn is what may be seen.
     comments = {c.id: c for c in db.scalars(select(Comment).where(Comment.id.in_(ids)))}
-    wanted = [(row.comment_id, row.lang) for row in rows if row.translated]
-    translations = (
-        {
-            (t.comment_id, t.lang): t.body_html
-            for t in db.execute(
-                select(
-                    CommentTranslation.comment_id,
-                    CommentTranslation.lang,
-                    CommentTranslation.body_html,
-                ).where(tuple_(CommentTranslation.comment_id, CommentTranslation.lang).in_(wanted))
-            )
-        }
-        if wanted
-        else {}
-    )
+    wanted = {(row.comment_id, row.lang) for row in rows if row.translated}
+    translations: dict[tuple[int, str], str] = {}
+    if wanted:
+        # By comment id (its index), then the languages wanted: a (comment, language)
+        # tuple IN is no index look-up on SQLite.
+        for t in db.execute(
+            select(
+                CommentTranslation.comment_id,
+                CommentTranslation.lang,
+                CommentTranslation.body_html,
+            ).where(CommentTranslation.comment_id.in_({c for c, _ in wanted}))
+        ):
+            if (t.comment_id, t.lang) in wanted:
+                translations[(t.comment_id, t.lang)] = t.body_html
     authors = {
         row.id: row.display_name
         for row in db.execute(

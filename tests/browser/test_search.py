@@ -25,9 +25,7 @@ def test_from_the_header_then_as_one_types(page: Page, live_server: str) -> None
     box = page.locator("#search-q")
     box.fill("trabajadoras")
     expect(page).to_have_url(re.compile(r"q=trabajadoras"))
-    expect(page.locator("li.search-hit mark").first).to_have_text(
-        re.compile(r"^trabajador", re.I)
-    )
+    expect(page.locator("li.search-hit mark").first).to_have_text(re.compile(r"^trabajador", re.I))
     assert page.evaluate("window.stayed") is True
     assert box.input_value() == "trabajadoras"
     count = page.locator("li.search-hit").count()

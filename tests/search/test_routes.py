@@ -134,6 +134,7 @@ def test_json_api(client: TestClient, world) -> None:
     assert hit["lang"] == "es"
     assert hit["author"] == "Ana Author"
     assert [p["text"] for p in hit["snippet"] if p["mark"]] == ["remesas"]
+    assert body["more"] is False
     refused = client.get("/api/v1/search", params={"q": ""}, headers={"Accept-Language": "fr"})
     assert refused.status_code == 422
     assert "mots" in refused.json()["errors"]["q"]
@@ -219,3 +220,15 @@ def test_searches_are_rate_limited(
         assert client.get("/en/").status_code == 200  # other pages keep their own count
     assert codes[0] == 200
     assert codes[-1] == 429
+
+
+def test_a_search_that_reads_its_limit_says_so(
+    client: TestClient, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.search import backends
+
+    monkeypatch.setattr(backends, "CANDIDATES", 1)
+    page = parse(client.get("/fr/search", params={"q": "remittances"}).text)
+    assert texts(page, "#search-count") == ["Plus de 1 commentaire trouvé"]
+    assert "affiner" in texts(page, "#search-results .note")[0]
+    assert client.get("/api/v1/search", params={"q": "remittances"}).json()["more"] is True

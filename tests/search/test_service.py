@@ -282,3 +282,21 @@ def test_results_name_their_space_and_question(
     assert hits[reply.id].question.number == question.number
     assert hits[question.id].is_question
     assert hits[reply.id].space.space.slug == "mobility"
+
+
+def test_a_search_reads_a_bounded_number_of_texts_and_says_so(
+    db: Session, factory: Factory, space: Space, people, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.search import backends
+
+    monkeypatch.setattr(backends, "CANDIDATES", 5)
+    made = [factory.comment(space, people["ana"], f"Labour attachés, note {i}.") for i in range(8)]
+    results = run(db, ANONYMOUS, "attaché")
+    assert results.more
+    assert results.capped
+    assert results.total == 5
+    # The most recent texts are the ones read.
+    assert sorted(h.comment_id for h in results.hits) == sorted(c.id for c in made[-5:])
+    assert run(db, ANONYMOUS, "attaché", sort="oldest").total == 5
+    assert sorted(found(db, ANONYMOUS, "attaché", sort="oldest")) == sorted(c.id for c in made[:5])
+    assert not run(db, ANONYMOUS, "note 3").more

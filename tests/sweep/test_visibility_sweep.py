@@ -433,9 +433,7 @@ def test_search_finds_nothing_a_reader_may_not_see(
     assert leaks == []
 
 
-def test_the_moderator_finds_the_secrets_a_search_can_find(
-    app: FastAPI, world: SweepWorld
-) -> None:
+def test_the_moderator_finds_the_secrets_a_search_can_find(app: FastAPI, world: SweepWorld) -> None:
     """What waits, was hidden or refused in the space they moderate, by its words."""
     client = _client(app, world, "moderator")
     found: set[str] = set()

@@ -77,6 +77,7 @@ def findable(secret: str) -> str:
     at = next(i for i, ch in enumerate(secret) if ch in "aeiou")
     return secret[:at] + secret[at].translate(_ACCENTED) + secret[at + 1 :]
 
+
 _seq = itertools.count(1)
 
 

@@ -512,9 +512,7 @@ def statement_times(url: str, q: str, repeat: int = 7) -> list[StatementTime]:
         for _ in range(repeat):
             with _timing(engine) as found, factory() as db:
                 read_as(db, ANONYMOUS)
-                service.search(
-                    db, ANONYMOUS, params.read({"q": q}), lang="en", now=datetime.now(UTC)
-                )
+                service.search(db, ANONYMOUS, params.read({"q": q}), lang="en")
             runs.append(found)
     finally:
         engine.dispose()
@@ -549,7 +547,7 @@ def explain(url: str, q: str) -> str:
             with factory() as db:
                 read_as(db, ANONYMOUS)
                 asked = params.read({"q": q})
-                service.search(db, ANONYMOUS, asked, lang="en", now=datetime.now(UTC))
+                service.search(db, ANONYMOUS, asked, lang="en")
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
         seconds, sql, parameters = max(statements, key=lambda c: c[0])

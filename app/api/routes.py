@@ -183,7 +183,6 @@ def search_comments(
     asked: SearchParamsDep,
     db: DbDep,
     viewer: ViewerDep,
-    now: NowDep,
     limiter: LimiterDep,
 ) -> SearchOut | JSONResponse:
     """The search of the search page: what the reader may see, 20 comments a page."""
@@ -191,9 +190,9 @@ def search_comments(
         asked.errors.setdefault("q", empty_query_message())
     if asked.errors:
         return JSONResponse({"errors": asked.errors}, status_code=422)
-    search.count_search(limiter, request.client.host if request.client else "", asked)
+    search.count_search(limiter, request.client, asked)
     lang = get_locale()
-    results = search.search(db, viewer, asked, lang=lang, now=now)
+    results = search.search(db, viewer, asked, lang=lang)
     return SearchOut(
         total=results.total,
         more=results.more,

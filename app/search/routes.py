@@ -9,7 +9,7 @@ from app.curation import gcm
 from app.search import service
 from app.search.pages import SearchPageContext
 from app.search.params import SearchParamsDep
-from app.web.deps import DbDep, LangDep, LimiterDep, NowDep, RenderDep, ViewerDep
+from app.web.deps import DbDep, LangDep, LimiterDep, RenderDep, ViewerDep
 from app.web.htmx import is_htmx
 from app.web.urls import url_for
 
@@ -23,12 +23,11 @@ def search_page(
     asked: SearchParamsDep,
     db: DbDep,
     viewer: ViewerDep,
-    now: NowDep,
     render: RenderDep,
     limiter: LimiterDep,
 ) -> Response:
-    service.count_search(limiter, request.client.host if request.client else "", asked)
-    results = service.search(db, viewer, asked, lang=lang, now=now)
+    service.count_search(limiter, request.client, asked)
+    results = service.search(db, viewer, asked, lang=lang)
     context = SearchPageContext(
         results=results, objectives=[(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES]
     )

@@ -95,15 +95,15 @@ BATCH = 10
 LANGUAGES = tuple(ALGORITHMS)
 
 
-def count_search(limiter: Limiter, address: str, asked: SearchParams) -> None:
+def count_search(limiter: Limiter, client: tuple[str, int] | None, asked: SearchParams) -> None:
     """Count a search against its client address's allowance (TooMany past it)."""
     if asked.asked:
+        # As app/web/request_rate.py names a request without an address.
+        address = client[0] if client else "unknown"
         limiter.check_batched(SEARCHES_PER_ADDRESS, address, BATCH)
 
 
-def search(
-    db: Session, viewer: Viewer, params: SearchParams, *, lang: str, now: datetime
-) -> Results:
+def search(db: Session, viewer: Viewer, params: SearchParams, *, lang: str) -> Results:
     space_views = spaces.space_headers(db, lang=lang)
     chosen = next((v for v in space_views if v.space.slug == params.space), None)
     questions = spaces.question_links(db, chosen.space.id, lang) if chosen else []
@@ -111,7 +111,7 @@ def search(
     empty = Results(params, [], 0, space_views, chosen, questions, moderates)
     if params.errors or not params.query.ok:
         return empty
-    conditions = _conditions(db, viewer, params, chosen, questions)
+    conditions = _conditions(viewer, params, chosen, questions)
     if conditions is None:
         return empty
     ranked = _ranked(db, params, conditions)
@@ -128,7 +128,6 @@ def search(
 
 
 def _conditions(
-    db: Session,
     viewer: Viewer,
     params: SearchParams,
     chosen: SpaceHeader | None,

@@ -27,7 +27,7 @@ def run(db: Session, viewer: Viewer, q: str, **extra: str) -> service.Results:
     asked = params.read({"q": q, **extra})
     read_as(db, viewer)
     try:
-        return service.search(db, viewer, asked, lang="en", now=NOW)
+        return service.search(db, viewer, asked, lang="en")
     finally:
         read_as(db, ANONYMOUS, Purpose.SYSTEM)
 

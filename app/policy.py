@@ -552,9 +552,18 @@ def _gated(entity: object) -> TypeGuard[type[Any]]:
     return isinstance(entity, type) and getattr(entity, "__tablename__", None) in GATED_TABLES
 
 
+class Attributed(Protocol):
+    """A space as far as naming its authors goes (a Space, or a lighter record of one)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def attribution(self) -> AttributionRule: ...
+
+
 def may_name(
     viewer: Viewer,
-    space: Space,
+    space: Attributed,
     *,
     author_id: int,
     author_is_moderator: bool,

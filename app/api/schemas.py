@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.models.comments import CommentKind, CommentStatus
+from app.search.backends import CANDIDATES
 
 
 class SpaceOut(BaseModel):
@@ -86,8 +87,8 @@ class SearchHitOut(BaseModel):
 class SearchOut(BaseModel):
     total: int = Field(description="Comments found (each once, whichever of its texts matched).")
     more: bool = Field(
-        description="More texts match than one search reads (the 1,000 most recent): "
-        "`total` counts the comments among those. Narrow the search to see the rest."
+        description=f"More texts match than one search reads (the {CANDIDATES:,} most "
+        "recent): `total` counts the comments among those. Narrow the search to see the rest."
     )
     page: int
     pages: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
@@ -149,9 +150,10 @@ QuestionRow = Row[int, str, int | None, str, str, str, str, int]
 
 
 def question_index(
-    *space_ids: int,
+    *space_ids: int, numbers: Collection[int] | None = None
 ) -> Select[int, str, int | None, str, str, str, str, int]:
-    """Every question of these spaces the reader may see, with its texts, for contents lists.
+    """Every question of these spaces the reader may see (of these numbers, if given), with
+    its texts, for contents lists.
 
     Unordered: sort by `path` in Python. Ordered in SQL, SQLite walks the whole space in
     path order to find the few questions instead of taking them from their index.
@@ -168,7 +170,11 @@ def question_index(
             Comment.space_id,
         )
         .outerjoin(CommentTranslation, CommentTranslation.comment_id == Comment.id)
-        .where(Comment.space_id.in_(space_ids), Comment.kind == CommentKind.QUESTION)
+        .where(
+            Comment.space_id.in_(space_ids),
+            Comment.kind == CommentKind.QUESTION,
+            *([] if numbers is None else [Comment.number.in_(numbers)]),
+        )
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.fulltext.query import SearchQuery
-from app.fulltext.words import variants, words_of
+from app.fulltext.words import WORD, variants
 
 WINDOW_WORDS = 36  # about two lines of a results page
 LEAD_WORDS = 6  # words shown before the first match of the window
@@ -29,28 +29,37 @@ def forms_of(lang: str, query: SearchQuery) -> frozenset[str]:
 
 def snippet(text: str, lang: str, query: SearchQuery) -> tuple[Segment, ...]:
     """The window of `text` with the most matching words, or its beginning."""
-    words = list(words_of(text))
-    if not words:
+    # Offsets, not Word records: a page of results runs this over thousands of words.
+    spans = [match.span() for match in WORD.finditer(text)]
+    if not spans:
         return (Segment(text),) if text else ()
     forms = forms_of(lang, query)
-    marked = [i for i, w in enumerate(words) if forms.intersection(variants(lang, w.text))]
+    # Stemming and folding keep a word's first letter (folded): words starting with none
+    # of the forms' letters need no stemming to be passed over.
+    initials = {form[:1] for form in forms}
+    marked = [
+        i
+        for i, (a, b) in enumerate(spans)
+        if (text[a].lower() in initials or not text[a].isascii())
+        and not forms.isdisjoint(variants(lang, text[a:b]))
+    ]
     start = _best_start(marked)
     first = max(0, start - LEAD_WORDS)
-    last = min(len(words), first + WINDOW_WORDS) - 1
+    last = min(len(spans), first + WINDOW_WORDS) - 1
     segments: list[Segment] = []
     if first > 0:
         segments.append(Segment(ELLIPSIS))
-    cursor = words[first].start if first else 0
+    cursor = spans[first][0] if first else 0
     for i in (i for i in marked if first <= i <= last):
-        word = words[i]
-        if word.start > cursor:
-            segments.append(Segment(text[cursor : word.start]))
-        segments.append(Segment(word.text, mark=True))
-        cursor = word.end
-    end = words[last].end if last < len(words) - 1 else len(text)
+        a, b = spans[i]
+        if a > cursor:
+            segments.append(Segment(text[cursor:a]))
+        segments.append(Segment(text[a:b], mark=True))
+        cursor = b
+    end = spans[last][1] if last < len(spans) - 1 else len(text)
     if end > cursor:
         segments.append(Segment(text[cursor:end]))
-    if last < len(words) - 1:
+    if last < len(spans) - 1:
         segments.append(Segment(ELLIPSIS))
     return tuple(segments)
 

@@ -8,9 +8,10 @@ configurations, a GIN index and the triggers that keep documents current.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, cast, func, literal, literal_column, not_, or_
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, not_, or_
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 
 from app.fulltext.query import SearchQuery, Term
@@ -32,15 +33,27 @@ def configurations(lang: str) -> tuple[str, str]:
     return f"roundtable_{lang}", f"roundtable_{lang}_unaccent"
 
 
+def _configuration(name: str) -> ColumnElement[Any]:
+    # A literal, not a bound parameter cast to regconfig: the cast is only "stable", so
+    # the planner would leave every tsquery to be built again for each row it reads;
+    # with the configuration a constant, the whole tsquery is folded once, at planning
+    # (and its statistics estimate the match). The names are ours (configurations()).
+    return literal_column(f"'{name}'::regconfig", REGCONFIG)
+
+
 def _term(lang: str, term: Term) -> ColumnElement[Any]:
     build = func.phraseto_tsquery if term.is_phrase else func.plainto_tsquery
     text = " ".join(term.words)
     exact, plain = (
-        build(cast(literal(name), REGCONFIG), text, type_=TSQUERY) for name in configurations(lang)
+        build(_configuration(name), text, type_=TSQUERY) for name in configurations(lang)
     )
     return exact.op("||", return_type=TSQUERY)(plain)
 
 
+# Built once per language and terms (a search uses each twice, to match and to rank; the
+# same words come back as one types): SQLAlchemy's expressions are immutable, and
+# building these cost more than running them.
+@lru_cache(maxsize=512)
 def _joined(lang: str, terms: tuple[Term, ...], operator: str) -> ColumnElement[Any]:
     combined = _term(lang, terms[0])
     for term in terms[1:]:
@@ -66,13 +79,14 @@ def matches(query: SearchQuery, languages: tuple[str, ...]) -> ColumnElement[boo
 
 
 def score(query: SearchQuery, languages: tuple[str, ...]) -> ColumnElement[float]:
-    """Higher is better: ts_rank in the entry's language, scaled down for long texts
-    (of the entries aliased RANKED)."""
+    """Higher is better: cover density in the entry's language (each occurrence counts,
+    terms close together more), scaled down for long texts (of the entries aliased
+    RANKED)."""
     return case(
         *(
             (
                 _lang(RANKED) == lang,
-                func.ts_rank(_document(RANKED), _all(lang, query.include), 1),
+                func.ts_rank_cd(_document(RANKED), _all(lang, query.include), 1),
             )
             for lang in languages
         ),

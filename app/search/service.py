@@ -114,7 +114,8 @@ def search(db: Session, viewer: Viewer, params: SearchParams, *, lang: str) -> R
     conditions = _conditions(viewer, params, chosen, questions)
     if conditions is None:
         return empty
-    ranked = _ranked(db, params, conditions)
+    backends.without_parallel_workers(db)
+    ranked = _ranked(db, params, conditions, (params.lang,) if params.lang else LANGUAGES)
     rows = list(db.execute(_page(ranked, params)).all())
     if rows:
         total, read = rows[0].total, rows[0].read
@@ -193,11 +194,16 @@ def _midnight(day: Any) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _ranked(db: Session, params: SearchParams, conditions: list[ColumnElement[bool]]) -> Any:
+def _ranked(
+    db: Session,
+    params: SearchParams,
+    conditions: list[ColumnElement[bool]],
+    languages: tuple[str, ...],
+) -> Any:
     hits = backends.candidates(
         db.get_bind().dialect.name,
         params.query,
-        (params.lang,) if params.lang else LANGUAGES,
+        languages,
         conditions,
         oldest_first=params.sort is Sort.OLDEST,
     )
@@ -249,8 +255,27 @@ def _hits(
     if not rows:
         return []
     ids = [row.comment_id for row in rows]
-    # Read again through the gate as whole comments: what is drawn is what may be seen.
-    comments = {c.id: c for c in db.scalars(select(Comment).where(Comment.id.in_(ids)))}
+    # Read again through the gate, what a card draws: what is drawn is what may be seen.
+    comments = {
+        c.id: c
+        for c in db.execute(
+            select(
+                Comment.id,
+                Comment.space_id,
+                Comment.author_id,
+                Comment.named_consent,
+                Comment.kind,
+                Comment.path,
+                Comment.lang,
+                Comment.status,
+                Comment.created_at,
+                Comment.body_html,
+                User.display_name,
+            )
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.id.in_(ids))
+        )
+    }
     wanted = {(row.comment_id, row.lang) for row in rows if row.translated}
     translations: dict[tuple[int, str], str] = {}
     if wanted:
@@ -265,19 +290,17 @@ def _hits(
         ):
             if (t.comment_id, t.lang) in wanted:
                 translations[(t.comment_id, t.lang)] = t.body_html
-    authors = {
-        row.id: row.display_name
-        for row in db.execute(
-            select(User.id, User.display_name).where(
-                User.id.in_({c.author_id for c in comments.values()})
-            )
-        )
+    asked = {
+        (c.space_id, number)
+        for c in comments.values()
+        if (number := _question_number(c.path)) is not None
     }
     questions = {
-        space_id: {link.number: link for link in links}
+        (space_id, link.number): link
         for space_id, links in spaces.questions_of(
-            db, {c.space_id for c in comments.values()}, lang
+            db, {s for s, _ in asked}, lang, numbers={n for _, n in asked}
         ).items()
+        for link in links
     }
     hits = []
     for row in rows:
@@ -299,11 +322,9 @@ def _hits(
             Hit(
                 comment_id=comment.id,
                 space=view,
-                question=questions.get(comment.space_id, {}).get(
-                    _question_number(comment.path) or 0
-                ),
+                question=questions.get((comment.space_id, _question_number(comment.path) or 0)),
                 is_question=comment.kind == CommentKind.QUESTION,
-                author_name=authors.get(comment.author_id) if named else None,
+                author_name=comment.display_name if named else None,
                 author_is_moderator=comment.author_id in view.moderator_ids,
                 created_at=comment.created_at,
                 lang=row.lang,

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 
 from app.models import Comment, Space, SpaceModerator, SpaceText, User
 from app.models.comments import CommentKind
+from app.models.spaces import AttributionRule
 from app.policy import Purpose, for_purpose
 
 
@@ -33,6 +34,26 @@ def moderators_for(space_ids: Sequence[int]) -> Select[int, int, str]:
         .where(SpaceModerator.space_id.in_(space_ids))
         .order_by(User.display_name_key)
     )
+
+
+def space_titles() -> Select[int, str, AttributionRule, str, str, str]:
+    """Each space's address, rule and title in each of its languages, newest first."""
+    return (
+        select(
+            Space.id,
+            Space.slug,
+            Space.attribution,
+            Space.original_lang,
+            SpaceText.lang,
+            SpaceText.title,
+        )
+        .join(SpaceText, SpaceText.space_id == Space.id)
+        .order_by(Space.opens_at.desc(), Space.id)
+    )
+
+
+def moderator_ids() -> Select[int, int]:
+    return select(SpaceModerator.space_id, SpaceModerator.user_id)
 
 
 def all_spaces() -> Select[Space]:

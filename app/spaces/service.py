@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -17,6 +17,7 @@ from app.comments.reads import comment_view
 from app.comments.views import CommentView, ViewContext, build_views
 from app.errors import NotFound
 from app.models import Comment, Space, SpaceText
+from app.models.spaces import AttributionRule
 from app.policy import Purpose, Viewer
 from app.spaces import queries
 
@@ -85,11 +86,26 @@ def pick_text(texts: Iterable[SpaceText], lang: str, original: str) -> SpaceText
 
 
 @dataclass(frozen=True)
+class SpaceRef:
+    """What naming a space's authors and linking to it need."""
+
+    id: int
+    slug: str
+    attribution: AttributionRule
+
+
+@dataclass(frozen=True)
+class Title:
+    lang: str
+    title: str
+
+
+@dataclass(frozen=True)
 class SpaceHeader:
     """A space as a search result or a filter names it: its address, title and moderators."""
 
-    space: Space
-    text: SpaceText
+    space: SpaceRef
+    text: Title
     moderator_ids: frozenset[int]
 
 
@@ -109,17 +125,27 @@ def _every_space(
 
 
 def space_headers(db: Session, *, lang: str) -> list[SpaceHeader]:
-    """Every space, as list_spaces gives them but without counting their comments."""
-    spaces, texts, moderators = _every_space(db)
-    return [
-        SpaceHeader(
-            space=s,
-            text=pick_text(texts[s.id], lang, s.original_lang),
-            moderator_ids=frozenset(m.id for m in moderators[s.id]),
-        )
-        for s in spaces
-        if texts[s.id]
-    ]
+    """Every space by its title in `lang` (else its original language's), newest first.
+
+    Rows, not entities: a search reads this on every request, and loading whole spaces
+    and their introductions cost more than the search itself on a quiet index.
+    """
+    refs: dict[int, SpaceRef] = {}
+    titles: dict[int, dict[str, Title]] = defaultdict(dict)
+    original: dict[int, str] = {}
+    for row in db.execute(queries.space_titles()):
+        refs.setdefault(row.id, SpaceRef(row.id, row.slug, row.attribution))
+        original[row.id] = row.original_lang
+        titles[row.id][row.lang] = Title(row.lang, row.title)
+    moderators: dict[int, set[int]] = defaultdict(set)
+    for space_id, user_id in db.execute(queries.moderator_ids()):
+        moderators[space_id].add(user_id)
+    headers = []
+    for space_id, ref in refs.items():
+        by_lang = titles[space_id]
+        title = by_lang.get(lang) or by_lang.get(original[space_id]) or next(iter(by_lang.values()))
+        headers.append(SpaceHeader(ref, title, frozenset(moderators[space_id])))
+    return headers
 
 
 def list_spaces(db: Session, viewer: Viewer, *, lang: str, now: datetime) -> list[SpaceView]:
@@ -200,10 +226,12 @@ def question_links(db: Session, space_id: int, lang: str) -> list[QuestionLink]:
     return questions_of(db, [space_id], lang).get(space_id, [])
 
 
-def questions_of(db: Session, space_ids: Iterable[int], lang: str) -> dict[int, list[QuestionLink]]:
-    """Each space's question links, in one query for all of them."""
+def questions_of(
+    db: Session, space_ids: Iterable[int], lang: str, *, numbers: Collection[int] | None = None
+) -> dict[int, list[QuestionLink]]:
+    """Each space's question links (only these numbers, if given), in one query for all."""
     rows: dict[int, list[comment_queries.QuestionRow]] = defaultdict(list)
-    for row in db.execute(comment_queries.question_index(*space_ids)):
+    for row in db.execute(comment_queries.question_index(*space_ids, numbers=numbers)):
         rows[row.space_id].append(row)
     return {
         space_id: _question_links(sorted(found, key=attrgetter("path")), lang)

@@ -37,3 +37,10 @@ def test_markup_stays_text() -> None:
     assert parts[0].text.startswith("<img")
     assert not parts[0].mark
     assert marked(parts) == ["fees"]
+
+
+def test_words_starting_with_capitals_or_accents_are_marked() -> None:
+    parts = snippet("Éducation des enfants; l'education et ÉDUCATION.", "fr", parse("éducation"))
+    assert marked(parts) == ["Éducation", "education", "ÉDUCATION"]
+    parts = snippet("Œuvres and oeuvres.", "fr", parse("oeuvre"))
+    assert marked(parts) == ["Œuvres", "oeuvres"]

@@ -300,3 +300,13 @@ def test_a_search_reads_a_bounded_number_of_texts_and_says_so(
     assert run(db, ANONYMOUS, "attaché", sort="oldest").total == 5
     assert sorted(found(db, ANONYMOUS, "attaché", sort="oldest")) == sorted(c.id for c in made[:5])
     assert not run(db, ANONYMOUS, "note 3").more
+
+
+def test_relevance_puts_the_denser_match_first(
+    db: Session, factory: Factory, space: Space, people
+) -> None:
+    padding = " Other matters were raised at length in the same meeting." * 6
+    long_once = factory.comment(space, people["ana"], "Recruitment fees matter." + padding)
+    short_once = factory.comment(space, people["ana"], "Recruitment fees matter.")
+    thrice = factory.comment(space, people["ana"], "Fees, visa fees and recruitment fees.")
+    assert found(db, ANONYMOUS, "fees") == [thrice.id, short_once.id, long_once.id]

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
@@ -24,18 +22,6 @@ ALGORITHMS = {"en": "english", "fr": "french", "es": "spanish"}
 WORD = re.compile(r"[^\W_]+")
 # Letters that decompose into none of their own (NFKD keeps them whole).
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str  # as written
-    start: int  # offsets into the text it was found in
-    end: int
-
-
-def words_of(text: str) -> Iterator[Word]:
-    for match in WORD.finditer(text):
-        yield Word(match.group(), match.start(), match.end())
 
 
 def fold(word: str) -> str:

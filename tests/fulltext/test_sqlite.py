@@ -49,3 +49,11 @@ def test_every_term_adds_its_share() -> None:
     both = score("fees workers", "en", "Fees charged to workers.")
     one = score("fees workers", "en", "Fees charged to people.")
     assert both > one > 0
+
+
+def test_texts_stemmed_alike_both_ways_are_indexed_once() -> None:
+    exact, plain = _stems("en", "<p>Recruitment fees hurt workers.</p>")
+    assert exact == "en_recruit en_fee en_hurt en_worker"
+    assert plain == ""
+    exact, plain = _stems("fr", "<p>Les employées</p>")
+    assert plain and plain != exact

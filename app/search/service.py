@@ -119,7 +119,9 @@ def search(db: Session, viewer: Viewer, params: SearchParams, *, lang: str) -> R
     rows = list(db.execute(_page(ranked, params)).all())
     if rows:
         total, read = rows[0].total, rows[0].read
-    else:
+    elif params.page == 1:
+        total = read = 0  # nothing matched: no need to ask again
+    else:  # past the last page: how many there are
         counted = db.execute(_count(ranked)).one()
         total, read = counted.total, counted.read
     by_id = {v.space.id: v for v in space_views}

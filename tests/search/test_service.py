@@ -170,6 +170,9 @@ def test_sort_and_pages_are_stable(db: Session, factory: Factory, space: Space, 
     assert oldest == [c.id for c in reversed(made)][:20]
     assert found(db, ANONYMOUS, "mobility", sort="bogus") == found(db, ANONYMOUS, "mobility")
     assert run(db, ANONYMOUS, "mobility").total == 45
+    past = run(db, ANONYMOUS, "mobility", page="4")
+    assert (past.hits, past.total, past.pages) == ([], 45, 3)
+    assert run(db, ANONYMOUS, "absentword").total == 0
 
 
 @pytest.mark.parametrize(

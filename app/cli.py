@@ -119,23 +119,35 @@ def demo() -> None:
     show_default=True,
     help="File to write; - for standard output.",
 )
-def export_space(slug: str, output: str) -> None:
-    """Write the space SLUG as an interchange file (JSON, format version 1)."""
+@click.option(
+    "--bundle",
+    is_flag=True,
+    help="Write a ZIP bundle: the JSON and the position papers' files.",
+)
+def export_space(slug: str, output: str, bundle: bool) -> None:
+    """Write the space SLUG as an interchange file (JSON, format version 2), or as a bundle."""
     from app.errors import NotFound
     from app.interchange import dump
 
+    settings = get_settings()
     with _session() as db:
         try:
             space = dump.space_by_slug(db, slug)
         except NotFound:
             raise click.ClickException(f"No space has the address {slug!r}.") from None
-        document = dump.export_space(db, space, now=datetime.now(UTC))
-    text = dump.dumps(document)
+        now = datetime.now(UTC)
+        if bundle:
+            document, files = dump.export_with_files(
+                db, space, now=now, upload_dir=settings.upload_dir
+            )
+        else:
+            document, files = dump.export_space(db, space, now=now), {}
+    body = dump.bundle(document, files) if bundle else dump.dumps(document).encode("utf-8")
     count = len(document["comments"])
     if output == "-":
-        click.echo(text, nl=False)
+        sys.stdout.buffer.write(body)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_bytes(body)
         click.echo(f"Exported {slug} ({count} comment(s)) to {output}.", err=True)
 
 
@@ -143,18 +155,28 @@ def export_space(slug: str, output: str) -> None:
 @click.argument("file", type=click.File("rb"))
 @click.option("--slug", default=None, help="Address of the new space (default: the file's).")
 def import_space(file: IO[bytes], slug: str | None) -> None:
-    """Create a new space from the interchange FILE (- for standard input).
+    """Create a new space from the interchange FILE, JSON or ZIP bundle (- for standard input).
 
     Nothing is written unless the whole file is right; otherwise every problem is
     listed with its place in the file.
     """
     from app.interchange import importer
 
-    data = file.read(importer.MAX_FILE_BYTES + 1)
+    settings = get_settings()
+    data = file.read(importer.MAX_BUNDLE_BYTES + 1)
     try:
         with _session() as db:
-            document = importer.read_json(data)
-            space = importer.import_space(db, document, slug=slug, now=datetime.now(UTC))
+            upload = importer.read_upload(data)
+            document = upload.document
+            space = importer.import_space(
+                db,
+                document,
+                slug=slug,
+                now=datetime.now(UTC),
+                files=upload.files,
+                upload_dir=settings.upload_dir,
+                max_attachment_bytes=settings.max_upload_bytes,
+            )
             new_slug = space.slug
     except importer.ImportProblems as exc:
         for line in exc.lines():

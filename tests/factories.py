@@ -164,6 +164,7 @@ def change_settings(
         "closes_on": space.closes_at.date().isoformat() if space.closes_at else "",
         "max_shown_depth": str(space.max_shown_depth),
         "flag_threshold": str(space.flag_threshold),
+        "note_word_target": str(space.note_word_target or ""),
     }
     settings = admin.SpaceSettings(**(form | changes), version=space.version)
     admin.update_settings(db, viewer, space, settings, now=now)

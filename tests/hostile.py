@@ -495,6 +495,17 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
             f"/{lang}/drafts/{w.draft_id}/export.md",
             f"/{lang}/drafts/{w.draft_id}/export.{q(HOSTILE_ID)}",
         ],
+        "/{lang}/drafts/{draft_id}/versions/{version}": [
+            f"/{lang}/drafts/{w.draft_id}/versions/1",
+            f"/{lang}/drafts/{w.draft_id}/versions/{q(HOSTILE_ID)}",
+        ],
+        "/{lang}/drafts/{draft_id}/compare": [
+            f"/{lang}/drafts/{w.draft_id}/compare?old=1&new={q(HOSTILE_ID)}"
+        ],
+        "/{lang}/drafts/{draft_id}/versions/{version}/export.{fmt}": [
+            f"/{lang}/drafts/{w.draft_id}/versions/1/export.md",
+            f"/{lang}/drafts/{w.draft_id}/versions/{q(HOSTILE_ID)}/export.{q(HOSTILE_ID)}",
+        ],
         "/{lang}/drafts/{draft_id}/jobs/{job_id}": [
             f"/{lang}/drafts/{w.draft_id}/jobs/{q(HOSTILE_ID)}"
         ],
@@ -502,6 +513,7 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
             f"/{lang}/drafts/{w.draft_id}/jobs/{'A' * 24}/file"
         ],
         "/{lang}/admin/spaces/{slug}/export.json": [f"/{lang}/admin/spaces/{s}/export.json"],
+        "/{lang}/admin/spaces/{slug}/export.zip": [f"/{lang}/admin/spaces/{s}/export.zip"],
         "/{lang}/admin/import": [f"/{lang}/admin/import"],
         "/{lang}/spaces/{slug}/digest": [f"/{lang}/spaces/{s}/digest?question={q(SEARCH_NUL)}"],
         "/{lang}/spaces/{slug}/digest.{fmt}": [

@@ -84,6 +84,8 @@ MUST_REACH: dict[str, set[str]] = {
         "/{lang}/drafts/{draft_id}",
         "/{lang}/drafts/{draft_id}/history",
         "/{lang}/drafts/{draft_id}/export.{fmt}",
+        "/{lang}/drafts/{draft_id}/versions/{version}",
+        "/{lang}/drafts/{draft_id}/versions/{version}/export.{fmt}",
     },
     "administrator": READER_PAGES
     | {

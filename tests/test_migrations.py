@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, inspect, text
 
 from app.migrate import alembic_config
 from app.models import Base
 from app.models.search import compared
+from tests import own_db
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
@@ -24,3 +28,34 @@ def test_database_is_at_the_single_head(engine: Engine) -> None:
     assert len(heads) == 1
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == heads[0]
+
+
+def test_the_note_word_target_migration_goes_down_and_up(tmp_path: Path) -> None:
+    url = own_db.create(tmp_path, "word_target_migration")
+    engine = create_engine(url)
+    try:
+
+        def columns() -> set[str]:
+            return {c["name"] for c in inspect(engine).get_columns("spaces")}
+
+        def triggers() -> int:
+            # SQLite copies a table to drop a column in batch mode, losing its triggers.
+            if engine.dialect.name != "sqlite":
+                return 0
+            with engine.connect() as conn:
+                found = conn.execute(
+                    text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+                )
+                return int(found.scalar_one())
+
+        assert "note_word_target" in columns()
+        before = triggers()
+        command.downgrade(alembic_config(url), "9e4d7a1c2b58")
+        assert "note_word_target" not in columns()
+        assert "texts_version" in columns()  # only its own column went
+        assert triggers() == before
+        command.upgrade(alembic_config(url), "head")
+        assert "note_word_target" in columns()
+    finally:
+        engine.dispose()
+        own_db.drop(url)

@@ -74,6 +74,7 @@ class SettingsForm(BaseModel):
     closes_on: str = ""
     max_shown_depth: str = ""
     flag_threshold: str = ""
+    note_word_target: str = ""
 
 
 @router.get("/{lang}/admin/", name="admin_home")
@@ -357,6 +358,7 @@ def settings_page(
         "closes_on": space.closes_at.date().isoformat() if space.closes_at else "",
         "max_shown_depth": space.max_shown_depth,
         "flag_threshold": space.flag_threshold,
+        "note_word_target": space.note_word_target or "",
         "version": space.version,
     }
     counts = moderation_reads.waiting_in(db, space.id)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.numbers import format_decimal
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from app import policy
 from app.accounts.names import display_name_key
 from app.db import claim_version
 from app.errors import Forbidden, FormErrors, NotFound, Stale
-from app.i18n import LOCALES, gettext
+from app.i18n import LOCALES, get_locale, gettext
 from app.markup import render_markdown
 from app.models import Space, SpaceModerator, SpaceText, User
 from app.models.base import state_or_none
@@ -28,6 +29,10 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200
 MAX_INTRO = 20_000
 MAX_INDENT = 6  # the stylesheet draws six levels of indentation
+# A note word target: a page at least, a short report at most (the reference note: 1,000).
+NOTE_WORDS = (100, 20_000)
+# 1000, or grouped as each language writes it: 1,000 · 1.000 · 1 000 (spaces of any width).
+_GROUPED_NUMBER = re.compile(r"^(?:[0-9]+|[0-9]{1,3}([,. \u00a0\u202f])[0-9]{3}(?:\1[0-9]{3})*)$")
 
 
 def _require_admin(viewer: Viewer) -> None:
@@ -226,6 +231,7 @@ class SpaceSettings:
     closes_on: str
     max_shown_depth: str
     flag_threshold: str
+    note_word_target: str = ""  # empty: none (each note template's own target)
     version: int = -1  # the space's version when the form was opened (-1: not sent)
 
 
@@ -237,6 +243,23 @@ def _small_int(raw: str, field: str, low: int, high: int, errors: dict[str, str]
     if not low <= value <= high:
         errors[field] = gettext(
             "Enter a whole number from %(low)d to %(high)d.", low=low, high=high
+        )
+    return value
+
+
+def _word_target(raw: str, errors: dict[str, str]) -> int | None:
+    """The note word target typed (thousands separators allowed), None if left empty."""
+    text = raw.strip()
+    if not text:
+        return None
+    low, high = NOTE_WORDS
+    grouped = _GROUPED_NUMBER.match(text)
+    value = int(re.sub(r"\D", "", text)) if grouped else low - 1
+    if not low <= value <= high:
+        errors["note_word_target"] = gettext(
+            "Enter a number of words from %(low)s to %(high)s, or leave it empty.",
+            low=format_decimal(low, locale=get_locale()),
+            high=format_decimal(high, locale=get_locale()),
         )
     return value
 
@@ -258,6 +281,7 @@ def update_settings(
         errors["attribution"] = gettext("Choose an attribution rule.")
     depth = _small_int(form.max_shown_depth, "max_shown_depth", 1, MAX_INDENT, errors)
     threshold = _small_int(form.flag_threshold, "flag_threshold", 1, 100, errors)
+    word_target = _word_target(form.note_word_target, errors)
     opens, closes = _dates(form.opens_on, form.closes_on, errors, default_opens=space.opens_at)
     if errors or posting_policy is None or attribution is None:
         raise FormErrors(errors)
@@ -270,6 +294,7 @@ def update_settings(
     space.attribution = attribution
     space.max_shown_depth = depth
     space.flag_threshold = threshold
+    space.note_word_target = word_target
     space.opens_at = opens
     space.closes_at = closes
     after = _describe(space)
@@ -302,5 +327,6 @@ def _describe(space: Space) -> str:
     closes = space.closes_at.date().isoformat() if space.closes_at else "-"
     return (
         f"{space.posting_policy}, {space.attribution}, depth {space.max_shown_depth}, "
-        f"threshold {space.flag_threshold}, {space.opens_at.date().isoformat()} → {closes}"
+        f"threshold {space.flag_threshold}, words {space.note_word_target or '-'}, "
+        f"{space.opens_at.date().isoformat()} → {closes}"
     )

@@ -21,6 +21,7 @@ from app.documents.escaping import clean_block, clean_inline, clean_short, text_
 from app.documents.model import (
     EMPH,
     METADATA_FIELDS,
+    NOTE,
     REF,
     STRONG,
     TEXT,
@@ -28,10 +29,13 @@ from app.documents.model import (
     Citation,
     Content,
     Emph,
+    Footnote,
     Inline,
+    Lang,
     Note,
     Outline,
     Ref,
+    Run,
     RunKind,
     Source,
     Text,
@@ -41,6 +45,12 @@ _LABEL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # Only addresses we build ourselves become links; anything else stays text.
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+# Where a footnote mark falls at punctuation (docs/notes.md): English puts it after the
+# punctuation that ends the clause ("behind.¹"), French and Spanish before it, against
+# the word ("derrière¹.", "detrás¹."). Never a space before the mark.
+_MARK_BEFORE_PUNCTUATION = frozenset({"fr", "es"})
+_PUNCTUATION_AFTER = re.compile(r"^[ \u00a0\u202f]*([.,;:!?…]+)")
+_PUNCTUATION_BEFORE = re.compile(r"[ \u00a0\u202f]*[.,;:!?…]+$")
 
 
 class MarkdownDocument:
@@ -51,6 +61,10 @@ class MarkdownDocument:
     Numbering runs on through headings and other blocks. Blocks added with
     `in_item=True` belong to the numbered paragraph just above them (a comment's later
     paragraphs, its translations).
+
+    A line of pieces may hold `Footnote`s, each a mark at that point, against the text
+    before it (no space), on the side of adjacent punctuation the document's language
+    puts it (`_placed`), and `Lang` runs, marked with their language.
     """
 
     def __init__(self, title: str, lang: str, metadata: Mapping[str, str] | None = None) -> None:
@@ -76,21 +90,50 @@ class MarkdownDocument:
             content = Content(runs=self._runs(text))
         return self._cited(content, citations)
 
+    def _note(self, citation: Citation | tuple[Citation, ...]) -> int:
+        parts = []
+        for each in citation if isinstance(citation, tuple) else (citation,):
+            source = each if isinstance(each, Source) else Source(each)
+            url = source.url if source.url and _URL.fullmatch(source.url) else None
+            parts.append((clean_inline(source.text), url))
+        self._notes.append(tuple(parts))
+        return len(self._notes)
+
     def _cited(self, content: Content, citations: Sequence[Citation]) -> Content:
         for citation in citations:
-            source = citation if isinstance(citation, Source) else Source(citation)
-            url = source.url if source.url and _URL.fullmatch(source.url) else None
-            self._notes.append((clean_inline(source.text), url))
-            content.notes.append(len(self._notes))
+            content.notes.append(self._note(citation))
         return content
 
-    def _runs(self, pieces: Sequence[Inline]) -> list[tuple[RunKind, str]]:
-        """Inline pieces as runs: text runs merged, white space single, ends trimmed."""
-        runs: list[tuple[RunKind, str]] = []
+    def _runs(self, pieces: Sequence[Inline]) -> list[Run]:
+        """Inline pieces as runs: text runs merged, white space single, ends trimmed,
+        footnote marks where they stand (`_placed`)."""
+        runs: list[Run] = []
         kind: RunKind
         for piece in pieces:
+            lang = ""
             if isinstance(piece, str):
                 kind, text = TEXT, text_run(piece)
+            elif isinstance(piece, Footnote):
+                runs.append((NOTE, str(self._note(piece.source)), ""))
+                continue
+            elif isinstance(piece, Lang):
+                if not _LANG.fullmatch(piece.lang):
+                    raise ValueError(f"not a language tag: {piece.lang!r}")
+                kind, text = TEXT, text_run(piece.text)
+                lang = "" if piece.lang == self.lang else piece.lang
+                if lang and text != text.strip(" "):
+                    # Spaces at a span's edges go outside it, where Markdown puts them.
+                    if text[:1] == " " and runs and runs[-1][1][-1:] != " ":
+                        last = runs[-1]
+                        if last[0] == TEXT and not last[2]:
+                            runs[-1] = (TEXT, last[1] + " ", "")
+                        else:
+                            runs.append((TEXT, " ", ""))
+                    if text.strip(" "):
+                        runs.append((TEXT, text.strip(" "), lang))
+                    if text[-1:] == " " and len(text) > 1:
+                        runs.append((TEXT, " ", ""))
+                    continue
             elif isinstance(piece, Ref):
                 if piece.label not in self._numbers:
                     raise ValueError(f"no numbered paragraph labelled {piece.label!r}")
@@ -103,16 +146,59 @@ class MarkdownDocument:
                 )
             if not text:
                 continue
-            if runs and runs[-1][0] == kind and kind != REF:
+            if runs and runs[-1][0] == kind and runs[-1][2] == lang and kind != REF:
                 # One run per kind in a row: "*a**b*" would not read as emphasis.
-                runs[-1] = (kind, (runs[-1][1] + text).replace("  ", " "))
+                runs[-1] = (kind, (runs[-1][1] + text).replace("  ", " "), lang)
             else:
-                runs.append((kind, text))
+                if runs and text[:1] == " " and runs[-1][1][-1:] == " ":
+                    text = text[1:]
+                runs.append((kind, text, lang))
         if runs and runs[0][0] == TEXT:
-            runs[0] = (TEXT, runs[0][1].lstrip(" "))
+            runs[0] = (TEXT, runs[0][1].lstrip(" "), runs[0][2])
         if runs and runs[-1][0] == TEXT:
-            runs[-1] = (TEXT, runs[-1][1].rstrip(" "))
+            runs[-1] = (TEXT, runs[-1][1].rstrip(" "), runs[-1][2])
+        if any(run[0] == NOTE for run in runs):
+            runs = self._placed(runs)
         return [run for run in runs if run[1]]
+
+    def _placed(self, runs: list[Run]) -> list[Run]:
+        """Footnote marks against the text before them, on the side of adjacent
+        punctuation the document's language puts them."""
+        before = self.lang.split("-")[0].lower() in _MARK_BEFORE_PUNCTUATION
+        out: list[Run] = []
+        i = 0
+        while i < len(runs):
+            if runs[i][0] != NOTE:
+                out.append(runs[i])
+                i += 1
+                continue
+            j = i
+            while j < len(runs) and runs[j][0] == NOTE:
+                j += 1
+            marks = runs[i:j]
+            after = runs[j] if j < len(runs) and runs[j][0] == TEXT else None
+            moved = ""
+            if out and out[-1][0] == TEXT:
+                kind, text, lang = out[-1]
+                text = text.rstrip(" ")
+                found = _PUNCTUATION_BEFORE.search(text) if before else None
+                if found:
+                    moved, text = found.group().lstrip(" "), text[: found.start()]
+                out[-1] = (kind, text, lang)
+            if not before and after is not None and (found := _PUNCTUATION_AFTER.match(after[1])):
+                if out and out[-1][0] == TEXT:
+                    out[-1] = (TEXT, out[-1][1] + found.group(1), out[-1][2])
+                else:
+                    out.append((TEXT, found.group(1), after[2]))
+                runs[j] = (TEXT, after[1][found.end() :], after[2])
+            out.extend(marks)
+            if moved:
+                if after is not None:
+                    runs[j] = (TEXT, moved + after[1], after[2])
+                else:
+                    out.append((TEXT, moved, ""))
+            i = j
+        return out
 
     def _add(self, block: Block, *, in_item: bool) -> None:
         if not in_item:

@@ -27,7 +27,8 @@ REFERENCE_DOCX = Path(__file__).resolve().parent / "reference.docx"
 
 # Off: all but what MarkdownDocument writes (headings, paragraphs with hard line breaks,
 # emphasis, decimal ordered lists with a start number, bullet lists, block quotes, pipe
-# tables, footnotes, autolinks, the YAML block). fancy_lists alone triples reading time.
+# tables, footnotes, autolinks, spans saying a language, the YAML block). fancy_lists
+# alone triples reading time.
 _DISABLED = (
     "raw_html",
     "raw_attribute",
@@ -37,7 +38,6 @@ _DISABLED = (
     "native_divs",
     "native_spans",
     "fenced_divs",
-    "bracketed_spans",
     "citations",
     "inline_notes",
     "link_attributes",

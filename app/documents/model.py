@@ -46,7 +46,24 @@ class Ref:
     label: str
 
 
-Inline = str | Emph | Strong | Ref
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote whose mark stands at this point of the line (see `MarkdownDocument`
+    for where it falls around punctuation); several sources make one note citing all,
+    "A; B"."""
+
+    source: Source | str | tuple[Source | str, ...]
+
+
+@dataclass(frozen=True)
+class Lang:
+    """Text in another language than the document's (a BCP 47 tag)."""
+
+    text: str
+    lang: str
+
+
+Inline = str | Emph | Strong | Ref | Footnote | Lang
 # Plain text (paragraphs allowed where blocks are), or one line of inline pieces.
 Text = str | Sequence[Inline]
 Citation = Source | str
@@ -54,23 +71,27 @@ Citation = Source | str
 
 # -- the structure both writers read --------------------------------------------------
 
-RunKind = Literal["text", "emph", "strong", "ref"]
+RunKind = Literal["text", "emph", "strong", "ref", "note"]
 TEXT: RunKind = "text"
 EMPH: RunKind = "emph"
 STRONG: RunKind = "strong"
 REF: RunKind = "ref"
+NOTE: RunKind = "note"  # a footnote mark: its number as the text
+# A run: its kind, its cleaned text, and its language when not the document's (else "").
+Run = tuple[RunKind, str, str]
 BlockKind = Literal["header", "para", "quote", "item", "bullets", "table"]
-# A footnote: cleaned text, and an address checked to be one of ours (else None).
-Note = tuple[str, str | None]
+# A footnote: for each source it cites (one, or several at one point), cleaned text and
+# an address checked to be one of ours (else None).
+Note = tuple[tuple[str, str | None], ...]
 
 
 @dataclass(slots=True)
 class Content:
-    """Cleaned text: several paragraphs (`block`), or one line of (kind, text) runs;
-    then the numbers of the footnotes after its last word."""
+    """Cleaned text: several paragraphs (`block`), or one line of runs (footnote marks
+    among them); then the numbers of the footnotes after its last word."""
 
     block: str | None = None
-    runs: list[tuple[RunKind, str]] | None = None
+    runs: list[Run] | None = None
     notes: list[int] = field(default_factory=list)
 
     def __bool__(self) -> bool:

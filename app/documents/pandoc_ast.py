@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.documents.escaping import clean_inline
-from app.documents.model import EMPH, EMPTY, STRONG, Block, Content, Note, Outline
+from app.documents.model import EMPH, EMPTY, NOTE, STRONG, Block, Content, Note, Outline
 
 _WRAPS = {EMPH: "Emph", STRONG: "Strong"}
 _NEWLINE = "\n"
@@ -41,9 +41,16 @@ def _inlines(
             paragraphs.append(inlines)
     elif content.runs:
         inlines = []
-        for kind, run in content.runs:
+        for kind, run, lang in content.runs:
+            if kind == NOTE:
+                inlines.append(_note(notes, int(run)))
+                continue
             wrap = _WRAPS.get(kind)
-            inlines.append({"t": wrap, "c": [_str(run)]} if wrap else _str(run))
+            inline = {"t": wrap, "c": [_str(run)]} if wrap else _str(run)
+            if lang:
+                # Pandoc's DOCX writer gives the span's runs their w:lang.
+                inline = {"t": "Span", "c": [["", [], [["lang", lang]]], [inline]]}
+            inlines.append(inline)
         paragraphs.append(inlines)
     if fill and not paragraphs:
         paragraphs.append([_str(EMPTY)])
@@ -55,12 +62,16 @@ def _inlines(
 
 
 def _note(notes: list[Note], number: int) -> dict[str, Any]:
-    text, url = notes[number - 1]
-    inlines: list[dict[str, Any]] = [_str(text or EMPTY)]
-    if url:
-        link = {"t": "Link", "c": [["", ["uri"], []], [_str(url)], [url, ""]]}
-        inlines = [*inlines, _SPACE, link] if text else [link]
-    return {"t": "Note", "c": [{"t": "Para", "c": inlines}]}
+    inlines: list[dict[str, Any]] = []
+    for text, url in notes[number - 1]:
+        if inlines:
+            inlines += [_str(";"), _SPACE]
+        part: list[dict[str, Any]] = [_str(text or EMPTY)]
+        if url:
+            link = {"t": "Link", "c": [["", ["uri"], []], [_str(url)], [url, ""]]}
+            part = [*part, _SPACE, link] if text else [link]
+        inlines += part
+    return {"t": "Note", "c": [{"t": "Para", "c": inlines or [_str(EMPTY)]}]}
 
 
 def _block(block: Block, notes: list[Note]) -> list[dict[str, Any]]:

@@ -4,13 +4,19 @@ Text in the outline is already cleaned; here it is escaped (app/documents/escapi
 so it shows literally whatever it holds. The output uses only what app/documents/docx.py
 leaves pandoc's reader on: a YAML metadata block, headings, paragraphs with hard line
 breaks, emphasis, numbered items that state their own number, bullets, block quotes, pipe
-tables, footnotes and autolinks.
+tables, footnotes, autolinks and spans that say a language (`[texto]{lang=es}`).
 """
 
 from __future__ import annotations
 
-from app.documents.escaping import backslashed, escape, escape_cleaned_block, escaped_run
-from app.documents.model import EMPH, EMPTY, STRONG, Block, Content, Outline
+from app.documents.escaping import (
+    backslashed,
+    escape,
+    escape_cleaned_block,
+    escaped_run,
+    line_started,
+)
+from app.documents.model import EMPH, EMPTY, NOTE, STRONG, Block, Content, Note, Outline
 
 _MARKS = {EMPH: "*", STRONG: "**"}
 _NEWLINE = "\n"
@@ -20,10 +26,21 @@ def _content(content: Content, newline: str, *, fill: bool = False) -> str:
     if content.block is not None:
         text = escape_cleaned_block(content.block, newline)
     else:
-        parts = []
-        for kind, run in content.runs or ():
-            mark = _MARKS.get(kind, "")
-            parts.append(f"{mark}{escaped_run(run)}{mark}" if mark else escaped_run(run))
+        parts: list[str] = []
+        for n, (kind, run, lang) in enumerate(content.runs or ()):
+            if kind == NOTE:
+                opening = f"[^{run}]"
+            else:
+                mark = _MARKS.get(kind, "")
+                escaped = escaped_run(run)
+                if n == 0:
+                    escaped = line_started(escaped)
+                opening = f"{mark}{escaped}{mark}"
+                if lang:
+                    opening = f"[{opening}]{{lang={lang}}}"
+            if opening[:1] == "[" and parts and parts[-1][-1:] == "!":
+                parts[-1] = parts[-1][:-1] + "\\!"  # "![" would open an image
+            parts.append(opening)
         text = "".join(parts)
     if fill and not text:
         text = "\\" + EMPTY
@@ -71,18 +88,23 @@ def render(outline: Outline) -> str:
     meta = {"title": outline.title, "lang": outline.lang, **outline.metadata}
     head = ["---", *(f"{key}: {_yaml(escape(value))}" for key, value in meta.items()), "---"]
     blocks = [_block(block) for block in outline.blocks]
-    notes = [f"[^{n}]: {_note(text, url)}" for n, (text, url) in enumerate(outline.notes, start=1)]
+    notes = [f"[^{n}]: {_note(note)}" for n, note in enumerate(outline.notes, start=1)]
     return "\n\n".join(["\n".join(head), *blocks, *notes]) + "\n"
 
 
-def _note(text: str, url: str | None) -> str:
-    body = escaped_run(text)
-    if url:
-        body = f"{body} <{url}>" if body else f"<{url}>"
-    return body or "\\" + EMPTY
+def _note(note: Note) -> str:
+    """A footnote's text: each source it cites, with its link, apart by "; "."""
+    parts = []
+    for text, url in note:
+        body = escaped_run(text)
+        if url:
+            body = f"{body} <{url}>" if body else f"<{url}>"
+        parts.append(body or "\\" + EMPTY)
+    return line_started("; ".join(parts)) or "\\" + EMPTY
 
 
 def _yaml(escaped: str) -> str:
-    # A single-quoted YAML scalar holds backslashes as they are; only ' is doubled.
-    # Pandoc then reads the value as Markdown, where the escapes keep it literal.
+    # A single-quoted YAML scalar holds everything as it is (backslashes too); only ' is
+    # doubled. Pandoc then reads the value as Markdown, so it holds the same escapes as
+    # any text (few: ordinary punctuation is left alone).
     return "'" + escaped.replace("'", "''") + "'"

@@ -1,7 +1,9 @@
 """A note draft as a document: Markdown with footnotes, and DOCX made from it.
 
-Every citation becomes a footnote naming its source as the space's attribution rule
-allows ("Kate Barth, 27 January 2022" or "A participant, …") with a link to the comment.
+Every citation point becomes a footnote, where it was written, naming its sources as the
+space's attribution rule allows ("Kate Barth, 27 January 2022" or "A participant, …")
+with a link to the comment, or "Ibid."; quotes in another language carry it, and the
+note's language sets the typography and every generated word (docs/notes.md).
 All text goes through app.documents, which escapes it: nothing a moderator or a quoted
 participant wrote can become Markdown structure, HTML or a Word field.
 
@@ -12,6 +14,7 @@ Markdown is written from it at once, the DOCX by pandoc in a background job
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,14 +22,16 @@ from sqlalchemy.orm import Session
 
 from app import i18n, policy
 from app.curation.note_templates import TemplateSpec
-from app.documents import MarkdownDocument, Source, Strong
+from app.documents import Footnote, Lang, MarkdownDocument, Source, Strong
 from app.documents.docx import DocumentMetadata, to_docx
+from app.documents.model import Inline as Piece
+from app.documents.typography import NBSP, typeset
 from app.drafts import service, syntax
-from app.drafts.syntax import Block, Content, Inline
+from app.drafts.syntax import Block, Content, Inline, Point
 from app.exports import jobs
 from app.i18n import gettext
 from app.models import NoteDraft, Space
-from app.spaces.service import SpaceView
+from app.spaces.service import SpaceView, pick_text, texts_of
 from app.web import urls
 
 
@@ -34,45 +39,163 @@ def _footnote(source: service.Source | None, base_url: str, lang: str) -> Source
     if source is None or source.comment_id is None or source.created_at is None:
         return Source(gettext("Source no longer available."))
     who = source.author_name or gettext("A participant")
-    text = gettext("%(who)s, %(date)s", who=who, date=i18n.format_day(source.created_at))
+    day = i18n.format_day(source.created_at)
+    # Quoted from the author's own version in another language ([c:N/xx], or an excerpt
+    # of that version): the note says so, and its link leads to the original.
+    if source.original_lang and source.lang != source.original_lang:
+        text = gettext(
+            "%(who)s, %(date)s, translated from %(language)s by the author",
+            who=who,
+            date=day,
+            language=i18n.language_name(source.original_lang, lang),
+        )
+    else:
+        text = gettext("%(who)s, %(date)s", who=who, date=day)
     link = urls.absolute_url(base_url, "comment", lang=lang, comment_id=source.comment_id)
     return Source(text, link)
 
 
+# A paragraph or headline that states its own number ("1. Which…") where the document
+# numbers it: the number is dropped, or it would read "8. 1. Which…". Two digits at most,
+# so a year that starts a sentence ("2022. The year…") stays.
+_OWN_NUMBER = re.compile(r"\s*\d{1,2}[.)]\s+(?=\S)")
+# Closing quote marks and the opening ones they close.
+_OPENING = {"”": "“", "»": "«", '"': '"'}
+_SPACES = " \u00a0\u202f"
+_QUOTE_MARK = re.compile(r"[“«»\"][ \u00a0\u202f]*")  # opening a quote's paragraph
+
+
 class _Writer:
-    def __init__(self, doc: MarkdownDocument, spec: TemplateSpec, notes: dict[str, Source]) -> None:
+    """A draft's sections into the document, in order: each citation point a footnote
+    there, "Ibid." when it cites again the one source of the footnote just before, text
+    quoted from a source in another language marked with that language, and the note's
+    language's typography."""
+
+    def __init__(
+        self,
+        doc: MarkdownDocument,
+        spec: TemplateSpec,
+        sources: dict[str, service.Source],
+        base_url: str,
+    ) -> None:
         self.doc = doc
         self.spec = spec
-        self.notes = notes
+        self.sources = sources
+        self.base_url = base_url
+        self.lang = doc.lang
+        self.last: str | None = None  # the one source of the footnote just before
 
-    def cites(self, item: Inline) -> list[Source]:
-        return [self.notes[c.key] for c in item.citations]
+    def footnote(self, point: Point) -> Footnote:
+        keys = list(dict.fromkeys(c.key for c in point.citations))
+        if len(keys) == 1 and keys[0] == self.last:
+            return Footnote(gettext("Ibid."))
+        self.last = keys[0] if len(keys) == 1 else None
+        notes = tuple(self._typeset_source(k) for k in keys)
+        return Footnote(notes[0] if len(notes) == 1 else notes)
+
+    def _typeset_source(self, key: str) -> Source:
+        note = _footnote(self.sources.get(key), self.base_url, self.lang)
+        return Source(typeset(note.text, self.lang), note.url)
+
+    def _foreign(self, text: str, lang: str, *, whole: bool) -> list[Piece]:
+        """`text`, which a citation in `lang` follows, with the words it quotes marked as
+        `lang`: those between the quote marks that close just before the citation, or
+        (`whole`: a block quote) all of it."""
+        body = text.rstrip(_SPACES)
+        tail = text[len(body) :]
+        closing = body[-1:]
+        start = body.rfind(_OPENING[closing], 0, len(body) - 1) if closing in _OPENING else -1
+        if start >= 0:
+            inner = body[start + 1 : -1]
+            words = inner.strip(_SPACES)
+            if not words:
+                return [text]
+            before, after = typeset(body[:start], self.lang), tail
+            if self.lang == "fr":
+                return [f"{before}«{NBSP}", Lang(words, lang), f"{NBSP}»{typeset(after, 'fr')}"]
+            lead = inner[: len(inner) - len(inner.lstrip(_SPACES))]
+            trail = inner[len(inner.rstrip(_SPACES)) :]
+            return [before + body[start] + lead, Lang(words, lang), trail + closing + after]
+        if whole and body:
+            return [Lang(body, lang), tail]
+        return [typeset(text, self.lang)]
+
+    def pieces(self, item: Inline, *, whole: bool = False, number: bool = False) -> list[Piece]:
+        """The item's text and footnotes as the document's inline pieces; `number`: the
+        document numbers it, so a number it states is dropped."""
+        parts = list(item.parts)
+        first = parts[0] if parts else None
+        if number and isinstance(first, str) and (own := _OWN_NUMBER.match(first)):
+            parts[0] = first[own.end() :]
+        out: list[Piece] = []
+        for part in parts:
+            if not isinstance(part, Point):
+                out.append(part)
+                continue
+            source = self.sources.get(part.citations[0].key)
+            lang = source.lang if source is not None else ""
+            last = out[-1] if out else None
+            if isinstance(last, str):
+                text = self._after_mark(last) if len(out) > 1 else last
+                out.pop()
+                if lang and lang != self.lang:
+                    out.extend(self._foreign(text, lang, whole=whole))
+                else:
+                    out.append(typeset(text, self.lang))
+            out.append(self.footnote(part))
+        if out and isinstance(out[-1], str):
+            out[-1] = typeset(self._after_mark(out[-1]) if len(out) > 1 else out[-1], self.lang)
+        return out
+
+    def _after_mark(self, text: str) -> str:
+        """Text after a footnote mark, its typography set as after the word the mark
+        follows (French: "»¹ ; ensuite", with its space before ";")."""
+        if self.lang != "fr" or text.lstrip(" ")[:1] not in (";", ":", "!", "?"):
+            return text
+        return typeset("a" + text.lstrip(" "), self.lang)[1:]
 
     def section(self, blocks: list[Block]) -> None:
         in_headline = False  # bullets and quotes below a numbered headline belong to it
-        for block in blocks:
+        for n, block in enumerate(blocks):
             item = block.items[0]
             if block.kind == "heading":
                 if self.spec.numbering == "headlines":
-                    self.doc.numbered([Strong(item.text)], self.cites(item))
+                    pieces = self.pieces(item, number=True)
+                    strong = [Strong(p) if isinstance(p, str) else p for p in pieces]
+                    self.doc.numbered(strong)
                     in_headline = True
                 else:
-                    self.doc.heading(3, item.text)
+                    self.doc.heading(3, self.pieces(item))
                     in_headline = False
             elif block.kind == "paragraph":
                 if self.spec.numbering == "paragraphs":
-                    self.doc.numbered(item.text, self.cites(item))
+                    self.doc.numbered(self.pieces(item, number=True))
                 else:
-                    self.doc.paragraph(item.text, self.cites(item), in_item=in_headline)
+                    self.doc.paragraph(self.pieces(item), in_item=in_headline)
             elif block.kind == "bullets":
-                self.doc.bullets(
-                    [i.text for i in block.items],
-                    citations=[self.cites(i) for i in block.items],
-                    in_item=in_headline,
-                )
+                self.doc.bullets([self.pieces(i) for i in block.items], in_item=in_headline)
+            elif item.citations:
+                self.doc.quote(self.pieces(item, whole=True), in_item=in_headline)
             else:
-                source = self.cites(item)[0] if item.citations else None
-                self.doc.quote(item.text, source, in_item=in_headline)
+                # A quote of several paragraphs, one ">" line each, cites its source after
+                # the last: the earlier ones are in that source's language too.
+                lang = self._quoted_lang(blocks[n + 1 :])
+                mark = _QUOTE_MARK.match(item.text)
+                opening = typeset(mark.group(), self.lang) if mark else ""
+                words = item.text[mark.end() :] if mark else item.text
+                quoted = Lang(words, lang) if lang else typeset(words, self.lang)
+                self.doc.quote([opening, quoted], in_item=in_headline)
+
+    def _quoted_lang(self, following: list[Block]) -> str:
+        """The language of the source the next citing quote line cites, when not the
+        note's ("" if another block comes first)."""
+        for block in following:
+            if block.kind != "quote":
+                return ""
+            if block.items[0].citations:
+                source = self.sources.get(block.items[0].citations[0].key)
+                return source.lang if source and source.lang != self.lang else ""
+        return ""
 
 
 def build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
@@ -89,21 +212,20 @@ def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) 
         db, draft, space, space_view.moderator_ids, purpose=policy.Purpose.PUBLISHED
     )
     content = Content.of(draft.content)
-    notes: dict[str, Source] = {}
-    for text in content.sections.values():
-        for cite in syntax.citations(text):
-            notes.setdefault(cite.key, _footnote(sources.get(cite.key), base_url, draft.lang))
+    # The space's title in the note's language (the page's may be another).
+    texts = [*texts_of(db, space.id)] or [space_view.text]
+    space_title = pick_text(texts, draft.lang, space.original_lang).title
     doc = MarkdownDocument(
-        draft.title,
+        typeset(draft.title, draft.lang),
         draft.lang,
         {
-            "subtitle": f"{spec.title(draft.lang)} · {space_view.text.title}",
+            "subtitle": typeset(f"{spec.title(draft.lang)} · {space_title}", draft.lang),
             "date": i18n.format_day(draft.updated_at),
         },
     )
-    writer = _Writer(doc, spec, notes)
+    writer = _Writer(doc, spec, sources, base_url)
     for section in spec.sections:
-        doc.heading(2, section.title(draft.lang))
+        doc.heading(2, typeset(section.title(draft.lang), draft.lang))
         writer.section(syntax.parse(content.sections.get(section.key, "")))
     return doc
 
@@ -168,7 +290,8 @@ def start_word(store: jobs.JobStore, owner_id: int, export: Export, lang: str) -
         owner_id=owner_id,
         space_id=export.space_id,
         subject=job_subject(export.draft_id),
-        # The page's language names the space in the subtitle: part of what was asked for.
+        # One job per version and page language (the document itself is all in the
+        # draft's language, subtitle included; the key is kept as the routes know it).
         key=f"v{export.version}:{lang}",
         filename=export.filename("docx"),
         content_type=DOCX,

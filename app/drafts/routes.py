@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.curation.note_templates import templates
-from app.drafts import files, service, syntax
+from app.drafts import files, service, syntax, versions
 from app.drafts.pages import DraftEditorContext
 from app.drafts.syntax import Content
 from app.errors import FormErrors, NotFound
@@ -240,8 +240,87 @@ def history(
         "draft": draft,
         "spec": service.template_of(draft),
         "revisions": service.history(db, viewer, draft),
+        "numbers": versions.numbers(db, draft),
     }
     return render(request, "drafts/history.html", context, headers=PRIVATE)
+
+
+@router.get("/{lang}/drafts/{draft_id}/versions/{version}", name="draft_version")
+def version_page(
+    request: Request,
+    lang: LangDep,
+    draft_id: RowId,
+    version: RowId,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+) -> Response:
+    """One version as it was saved, read-only."""
+    draft = service.get_draft(db, viewer, draft_id)
+    revision = versions.version_of(db, viewer, draft, version)
+    space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
+    sections = Content.of(revision.content).sections
+    context = {
+        "space_view": space_view,
+        "draft": draft,
+        "spec": service.template_of(draft),
+        "revision": revision,
+        "sections": sections,
+        "words": sum(syntax.word_count(t) for t in sections.values()),
+        "numbers": versions.numbers(db, draft),
+    }
+    return render(request, "drafts/version.html", context, headers=PRIVATE)
+
+
+@router.get("/{lang}/drafts/{draft_id}/compare", name="draft_compare")
+def compare(
+    request: Request,
+    lang: LangDep,
+    draft_id: RowId,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    render: RenderDep,
+    old: RowId | None = None,
+    new: RowId | None = None,
+) -> Response:
+    """Two versions word by word; by default the latest against the one before it."""
+    draft = service.get_draft(db, viewer, draft_id)
+    newer = new if new is not None else draft.version
+    older = old if old is not None else max(newer - 1, 1)
+    space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
+    context = {
+        "space_view": space_view,
+        "draft": draft,
+        "spec": service.template_of(draft),
+        "comparison": versions.compare(db, viewer, draft, older, newer),
+        "numbers": versions.numbers(db, draft),
+    }
+    return render(request, "drafts/compare.html", context, headers=PRIVATE)
+
+
+@router.get(
+    "/{lang}/drafts/{draft_id}/versions/{version}/export.{fmt}", name="draft_version_export"
+)
+def version_export(
+    request: Request,
+    lang: LangDep,
+    draft_id: RowId,
+    version: RowId,
+    fmt: str,
+    db: DbDep,
+    viewer: ViewerDep,
+    now: NowDep,
+    settings: SettingsDep,
+    render: RenderDep,
+) -> Response:
+    """One version's files, made from that version's title and sections."""
+    draft = service.get_draft(db, viewer, draft_id)
+    if fmt not in ("md", "docx"):
+        raise NotFound
+    then = versions.as_it_was(draft, versions.version_of(db, viewer, draft, version))
+    return _export(request, render, db, viewer, then, lang, fmt, now, settings)
 
 
 @router.post("/{lang}/drafts/{draft_id}/words", name="draft_words")
@@ -278,6 +357,20 @@ def export(
     draft = service.get_draft(db, viewer, draft_id)
     if fmt not in ("md", "docx"):
         raise NotFound
+    return _export(request, render, db, viewer, draft, lang, fmt, now, settings)
+
+
+def _export(
+    request: Request,
+    render: RenderDep,
+    db: Session,
+    viewer: Viewer,
+    draft: NoteDraft,
+    lang: str,
+    fmt: str,
+    now: datetime,
+    settings: Settings,
+) -> Response:
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
     prepared = files.prepare(db, draft, space_view, settings.base_url, now)
     if fmt == "md":

@@ -20,12 +20,13 @@ from app.curation.note_templates import TemplateSpec, templates
 from app.curation.service import fingerprint
 from app.db import claim_version
 from app.drafts import syntax
+from app.drafts.prefill import prefilled
+from app.drafts.prefill import shortened_text as _quote  # a source's preview
 from app.drafts.syntax import Citation, Content
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import LOCALES, gettext
 from app.markup import plain_text
 from app.models import (
-    Assignment,
     Comment,
     CommentTranslation,
     DraftRevision,
@@ -42,10 +43,10 @@ from app.text import clean_line, line_problem
 
 MAX_TITLE = 200
 MAX_SECTION = 100_000
-PREFILL_CHARS = 400
 TRANSITIONS = {
     DraftState.DRAFT: (DraftState.IN_REVIEW,),
     DraftState.IN_REVIEW: (DraftState.DRAFT, DraftState.APPROVED),
+    # An approved draft is frozen: going back to draft starts a new version after it.
     DraftState.APPROVED: (DraftState.DRAFT,),
 }
 
@@ -74,37 +75,6 @@ def drafts_of(db: Session, viewer: Viewer, space: Space) -> list[NoteDraft]:
             select(NoteDraft).where(NoteDraft.space_id == space.id).order_by(NoteDraft.id.desc())
         )
     )
-
-
-def _quote(text: str, limit: int = PREFILL_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _prefill(db: Session, space: Space, spec: TemplateSpec) -> dict[str, str]:
-    """Each section starts with the inputs assigned to it, as quoted bullets with sources."""
-    sections: dict[str, str] = {}
-    for section in spec.sections:
-        lines: list[str] = []
-        # Published only, whoever drafts: a note's quotes leave the site.
-        query = (
-            select(Assignment, Comment, Excerpt)
-            .join(Comment, Comment.id == Assignment.comment_id)
-            .outerjoin(Excerpt, Excerpt.id == Assignment.excerpt_id)
-            .where(
-                Assignment.space_id == space.id,
-                Assignment.section == spec.section_key(section.key),
-            )
-            .order_by(Comment.path, Assignment.id)
-        )
-        rows = db.execute(policy.for_purpose(query, policy.Purpose.PUBLISHED)).all()
-        for _assignment, comment, excerpt in rows:
-            if excerpt is not None:
-                lines.append(f"- “{_quote(excerpt.text)}” [e:{excerpt.id}]")
-            else:
-                lines.append(f"- “{_quote(plain_text(comment.body_html))}” [c:{comment.id}]")
-        sections[section.key] = "\n".join(lines)
-    return sections
 
 
 def _clean_title(raw: str) -> str:
@@ -160,7 +130,7 @@ def create_draft(
     if errors:
         raise FormErrors(errors)
     assert spec is not None
-    content = Content(_prefill(db, space, spec), {})
+    content = Content(prefilled(db, space, spec, lang), {})
     _remember_sources(db, content, space.id)
     draft = NoteDraft(
         space_id=space.id,
@@ -168,7 +138,7 @@ def create_draft(
         lang=lang,
         title=clean,
         content=content.to_json(),
-        word_target=spec.word_target,
+        word_target=space.note_word_target or spec.word_target,
         created_by_id=viewer.user_id,
         updated_by_id=viewer.user_id,
         created_at=now,
@@ -240,6 +210,14 @@ def save(
     # one's UPDATE makes the conditional UPDATE match nothing, and the merge runs again
     # against what that save wrote (never a second revision with the same number).
     for _attempt in range(5):
+        # Checked on the row as the conditional UPDATE finds it: an approval that lands
+        # first freezes the draft for this save too.
+        if draft.state == DraftState.APPROVED:
+            message = gettext(
+                "This draft is approved, so it can no longer change: start a new version"
+                " to edit it. What you typed is kept below."
+            )
+            raise FormErrors({"new-version": message})
         current = Content.of(draft.content)
         kept, title_kept = mine, clean_title
         if base_version != draft.version:
@@ -325,9 +303,10 @@ class Source:
     comment_id: int | None
     author_name: str | None  # None: not named, under the space's rule
     created_at: datetime | None
-    lang: str
-    text: str  # the excerpt, or the comment's words
+    lang: str  # the language of `text`
+    text: str  # the excerpt, or the comment's words (in its author's translation: [c:N/xx])
     warning: SourceWarning | None
+    original_lang: str = ""  # the comment's own language ("" when it is gone)
 
 
 @dataclass(frozen=True)
@@ -338,6 +317,7 @@ class _Resolved:
     comment: Comment | None
     excerpt: Excerpt | None
     text: str
+    lang: str | None = None  # the words' language, when not the comment's or the excerpt's
 
 
 _NOTHING = _Resolved(None, None, "")
@@ -373,6 +353,12 @@ def _resolve(
         for e in excerpts.values()
         if e.comment_id in comments and e.lang != comments[e.comment_id].lang
     }
+    # [c:N/xx] quotes the author's own translation into xx.
+    translated |= {
+        c.id
+        for c in wanted.values()
+        if c.kind == "c" and c.lang and c.id in comments and c.lang != comments[c.id].lang
+    }
     translations: dict[tuple[int, str], str] = {}
     if translated:
         of_translations = select(CommentTranslation).where(
@@ -386,9 +372,16 @@ def _resolve(
     for key, cite in wanted.items():
         if cite.kind == "c":
             comment = comments.get(cite.id)
-            found[key] = (
-                _Resolved(comment, None, plain_text(comment.body_html)) if comment else _NOTHING
-            )
+            if comment is None:
+                found[key] = _NOTHING
+            elif cite.lang and cite.lang != comment.lang:
+                # No version in that language (any more): nothing to quote.
+                html = translations.get((comment.id, cite.lang))
+                found[key] = (
+                    _Resolved(comment, None, plain_text(html), cite.lang) if html else _NOTHING
+                )
+            else:
+                found[key] = _Resolved(comment, None, plain_text(comment.body_html))
             continue
         excerpt = excerpts.get(cite.id)
         comment = comments.get(excerpt.comment_id) if excerpt else None
@@ -461,8 +454,9 @@ def sources(
             comment_id=comment.id,
             author_name=names.get(comment.author_id) if named else None,
             created_at=comment.created_at,
-            lang=excerpt.lang if excerpt else comment.lang,
+            lang=excerpt.lang if excerpt else r.lang or comment.lang,
             text=excerpt.text if excerpt else _quote(current),
             warning=warning,
+            original_lang=comment.lang,
         )
     return found

@@ -2,14 +2,18 @@
 
 Moderators write each section as plain text:
 
-    A paragraph, citing a comment [c:12] or an excerpt [e:5].
+    A paragraph, citing a comment [c:12], an excerpt [e:5], or a comment in its
+    author's own translation into Spanish [c:12/es].
 
     ## A headline: a conclusion, a question or a theme
     - a bullet, with its source [c:7]
     > a quotation [e:3]
 
-Blank lines separate blocks. Nothing else is special: the export escapes every other
-character, so what a moderator (or a quoted participant) wrote cannot become structure.
+Blank lines separate blocks. A citation stands where it is written: its footnote goes
+there (docs/notes.md says where the mark falls around punctuation), and markers written
+one after the other make one footnote. Nothing else is special: the export escapes every
+other character, so what a moderator (or a quoted participant) wrote cannot become
+structure.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-CITATION = re.compile(r"\[(c|e):(\d{1,10})\]")
+# [c:N], [c:N/xx] (the author's own translation into xx) or [e:N].
+CITATION = re.compile(r"\[(?:(c):(\d{1,10})(?:/([a-z]{2,3}))?|(e):(\d{1,10}))\]")
+# Markers one after the other, white space between them allowed: one citation point.
+_POINT = re.compile(rf"(?:{CITATION.pattern}\s*)*{CITATION.pattern}")
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 
 BlockKind = Literal["paragraph", "heading", "bullets", "quote"]
@@ -28,18 +35,29 @@ BlockKind = Literal["paragraph", "heading", "bullets", "quote"]
 class Citation:
     kind: Literal["c", "e"]  # a comment, or an excerpt of one
     id: int
+    lang: str | None = None  # a comment quoted in its author's translation into this language
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.id}"
+        base = f"{self.kind}:{self.id}"
+        return base if self.lang is None else "/".join((base, self.lang))
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where citations were written in a text: one footnote there, citing them all."""
+
+    citations: tuple[Citation, ...]
 
 
 @dataclass
 class Inline:
-    """Text with the citations that were written inside it (markers removed)."""
+    """Text with the citations written inside it: `parts` in order (text, and the points
+    where citations stand), `text` the words alone, `citations` every one in order."""
 
     text: str
     citations: list[Citation] = field(default_factory=list)
+    parts: list[str | Point] = field(default_factory=list)
 
 
 @dataclass
@@ -49,14 +67,33 @@ class Block:
 
 
 def _citation(match: re.Match[str]) -> Citation:
-    # CITATION's first group is one of the two kinds, nothing else.
-    return Citation("c" if match.group(1) == "c" else "e", int(match.group(2)))
+    if match.group(1):
+        return Citation("c", int(match.group(2)), match.group(3))
+    return Citation("e", int(match.group(5)))
+
+
+# A point, and the white space around it when punctuation follows ("behind [c:1].").
+_BEFORE_PUNCTUATION = re.compile(r"\s*\x00\s*(?=[.,;:!?…])")
 
 
 def inline(raw: str) -> Inline:
-    cites = [_citation(m) for m in CITATION.finditer(raw)]
-    text = " ".join(CITATION.sub("", raw).split())
-    return Inline(text, cites)
+    parts: list[str | Point] = []
+    cites: list[Citation] = []
+    at = 0
+    for found in _POINT.finditer(raw):
+        if found.start() > at:
+            parts.append(raw[at : found.start()])
+        point = tuple(_citation(m) for m in CITATION.finditer(found.group()))
+        parts.append(Point(point))
+        cites.extend(point)
+        at = found.end()
+    if at < len(raw):
+        parts.append(raw[at:])
+    if not cites:
+        return Inline(" ".join(raw.split()), cites, parts)
+    # The words alone: where a marker stood before punctuation, no space is left.
+    words = _BEFORE_PUNCTUATION.sub("", _POINT.sub("\x00", raw)).replace("\x00", " ")
+    return Inline(" ".join(words.split()), cites, parts)
 
 
 def parse(text: str) -> list[Block]:

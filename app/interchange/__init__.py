@@ -1,4 +1,5 @@
-"""The space interchange format: a whole space as versioned, documented JSON.
+"""The space interchange format: a whole space as versioned, documented JSON, alone or
+in a bundle (a ZIP holding the JSON and the position papers its comments name).
 
 `schema.json` beside this file is the format's definition and its documentation;
 `dump` writes a space as such a document, `importer` checks one and builds a new
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = "roundtable-space"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: no note word target, no attachments
+BUNDLE_DOCUMENT = "space.json"  # the JSON's name inside a bundle; the files are under files/
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.json"
 
 

@@ -51,6 +51,8 @@ class Space(Base):
     max_shown_depth: Mapped[int] = mapped_column(Integer, default=6)
     # Distinct flaggers after which a comment is hidden until a moderator reviews it.
     flag_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # The length its background note should have, in words; None: each template's own.
+    note_word_target: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Settings saves name the version they started from: a stale one gets 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The same for the texts form (titles and introductions), kept apart from the settings.

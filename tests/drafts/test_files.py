@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import NoteDraft
+from app.models import CommentTranslation, NoteDraft
 from tests.exports.background import made_in_background
 from tests.exports.readers import docx_ast, docx_part, libreoffice, markdown_ast, plain, walk
 from tests.factories import Factory, sign_in
@@ -73,7 +73,8 @@ def test_chatham_house_drafts_name_nobody(client: TestClient, db: Session, draft
     db.flush()
     text = client.get(drafted["url"] + "/export.md").text
     notes = [plain(n) for n in walk(markdown_ast(text)["blocks"]) if n["t"] == "Note"]
-    assert all(n.startswith("A participant, ") for n in notes)
+    assert notes[0].startswith("A participant, ")
+    assert notes[1:] == ["Ibid."]  # the same source, cited again right after itself
     assert "Alice" not in text
 
 
@@ -184,3 +185,141 @@ def test_an_export_points_at_published_words_only(
         ],
         f"source-c-{stranger.id}": ["Warning: the source no longer exists."],
     }
+
+
+def _draft(client: TestClient, db: Session, slug: str, lang: str, sections: dict) -> str:
+    response = client.post(
+        f"/en/spaces/{slug}/drafts",
+        data={"template": "background-note", "title": "Une note : la mobilité", "lang": lang},
+    )
+    url = response.headers["location"]
+    draft = db.scalars(select(NoteDraft).order_by(NoteDraft.id.desc())).first()
+    assert draft is not None
+    client.post(
+        url,
+        data={
+            "title": "Une note : la mobilité",
+            "base_version": str(draft.version),
+            **{f"section_{key}": text for key, text in sections.items()},
+        },
+    )
+    return url
+
+
+def _notes(ast: dict) -> list[str]:
+    return [plain(n) for n in walk(ast["blocks"]) if n["t"] == "Note"]
+
+
+def test_citations_stay_in_place_and_repeat_as_ibid(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    mona = factory.user("Moderator Mona")
+    space = factory.space(slug="inplace", moderators=(mona,))
+    kate = factory.comment(space, factory.user("Kate Barth"), "Leave no one behind.")
+    alice = factory.comment(space, factory.user("Alice Achieng"), "Statistics matter.")
+    sign_in(client, mona)
+    url = _draft(
+        client,
+        db,
+        "inplace",
+        "en",
+        {
+            "background": f"Leaving no one behind [c:{kate.id}]. Data [c:{kate.id}] "
+            f"and statistics [c:{kate.id}][c:{alice.id}] were withheld [c:{alice.id}].",
+            "objectives": "1. Which pathways work?",
+            "guiding-questions": "",
+        },
+    )
+    markdown = client.get(url + "/export.md").text
+    ast = markdown_ast(markdown)
+    items = [i for b in ast["blocks"] if b["t"] == "OrderedList" for i in b["c"][1]]
+    first = items[0][0]["c"]
+    where = [n for n, inline in enumerate(first) if inline["t"] == "Note"]
+    # Each mark right after the word or the full stop it follows, no space before it.
+    assert [plain(first[n - 1]) for n in where] == ["behind.", "Data", "statistics", "withheld."]
+    assert plain(first, notes=False) == (
+        "Leaving no one behind. Data and statistics were withheld."
+    )
+    notes = _notes(ast)
+    assert notes[0].startswith("Kate Barth, ")
+    assert notes[1] == "Ibid."
+    assert notes[2].startswith("Kate Barth, ")
+    assert "; Alice Achieng, " in notes[2]
+    assert notes[3].startswith("Alice Achieng, ")  # after two sources, not "Ibid."
+    # A paragraph stating its own number is numbered once, by the document.
+    assert plain(items[1]) == "Which pathways work?"
+    assert "\\," not in markdown
+    assert "\\." not in markdown
+
+
+def test_a_french_note_speaks_french(client: TestClient, db: Session, factory: Factory) -> None:
+    mona = factory.user("Moderator Mona")
+    space = factory.space(
+        slug="francais",
+        titles={"en": "Labour mobility", "fr": "La mobilité de la main-d’œuvre"},
+        moderators=(mona,),
+    )
+    susanne = factory.user("Susanne Melde")
+    spanish = factory.comment(space, susanne, "Las políticas importan.", lang="es")
+    english = factory.comment(space, factory.user("Kate Barth"), "Policies matter.")
+    db.add(
+        CommentTranslation(
+            comment_id=spanish.id,
+            lang="fr",
+            body_md="Les politiques comptent.",
+            body_html="<p>Les politiques comptent.</p>",
+        )
+    )
+    db.flush()
+    sign_in(client, mona)
+    url = _draft(
+        client,
+        db,
+        "francais",
+        "fr",
+        {
+            "background": f"Elle écrit : « Les politiques comptent » [c:{spanish.id}/fr].\n\n"
+            f"Il écrit “Policies matter” [c:{english.id}]; vraiment?",
+            "objectives": f"> “Las políticas importan.” [c:{spanish.id}]",
+            "guiding-questions": "",
+        },
+    )
+    ast = markdown_ast(client.get(url + "/export.md").text)
+    # The subtitle names the space in the note's language, not the page's.
+    assert plain(ast["meta"]["subtitle"]).endswith("· La mobilité de la main-d’œuvre")
+    notes = _notes(ast)
+    assert notes[0].startswith("Susanne Melde, ")
+    assert "traduit par l’auteur (original en espagnol)" in notes[0]
+    assert f"/fr/comments/{spanish.id}" in notes[0]
+    assert "traduit" not in notes[1]
+    assert "traduit" not in notes[2]
+    items = [i for b in ast["blocks"] if b["t"] == "OrderedList" for i in b["c"][1]]
+    second = plain(items[1], notes=False)
+    # Guillemets with no-break spaces, and no-break spaces before ; ? in French text.
+    assert second == "Il écrit «\u00a0Policies matter\u00a0»\u202f; vraiment\u202f?"
+    spans = {
+        (plain(s["c"][1]), s["c"][0][2][0][1]) for s in walk(ast["blocks"]) if s["t"] == "Span"
+    }
+    # Quotes in another language than the note's carry their language; French needs none.
+    assert spans == {("Policies matter", "en"), ("Las políticas importan.", "es")}
+
+
+def test_every_line_of_a_quote_in_another_language_says_it(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    mona = factory.user("Moderator Mona")
+    space = factory.space(slug="lines", moderators=(mona,))
+    spanish = factory.comment(space, factory.user("Ana"), "Primera.\n\nSegunda.", lang="es")
+    sign_in(client, mona)
+    url = _draft(
+        client,
+        db,
+        "lines",
+        "en",
+        {"background": f"> “Primera.\n> “Segunda.” [c:{spanish.id}]", "objectives": ""},
+    )
+    ast = markdown_ast(client.get(url + "/export.md").text)
+    spans = [(plain(s["c"][1]), s["c"][0][2]) for s in walk(ast["blocks"]) if s["t"] == "Span"]
+    assert spans == [("Primera.", [["lang", "es"]]), ("Segunda.", [["lang", "es"]])]
+    quoted = [plain(b, notes=False) for b in walk(ast["blocks"]) if b["t"] == "BlockQuote"]
+    assert "“Primera." in quoted[0]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import policy
 from app.curation import service as curation
-from app.drafts import service
+from app.drafts import service, versions
 from app.drafts.syntax import Content
+from app.errors import FormErrors, NotFound
 from app.models import Comment, CommentTranslation, NoteDraft, Space, User
 from app.models.comments import CommentStatus
 from app.spaces import service as spaces
@@ -143,3 +145,93 @@ def test_sources_resolve_names_texts_and_warnings(
     # What leaves the site sees published words only.
     assert [s.comment_id for s in published.values()] == [first.id, first.id, None, None]
     assert [s.warning for s in published.values()][2:] == ["deleted", "deleted"]
+
+
+def _sections(draft: NoteDraft, background: str) -> dict[str, str]:
+    return {
+        s.key: background if s.key == "background" else ""
+        for s in service.template_of(draft).sections
+    }
+
+
+def test_an_approved_draft_refuses_saves_until_a_new_version(db: Session, factory: Factory) -> None:
+    now = datetime.now(UTC)
+    moderator = factory.user("Moderator Mona")
+    space = factory.space(slug="pathways", moderators=(moderator,))
+    viewer = factory.viewer(moderator)
+    draft = service.create_draft(
+        db, viewer, space, template="background-note", lang="en", title="Note", now=now
+    )
+    service.save(
+        db,
+        viewer,
+        draft,
+        base_version=1,
+        title="Note",
+        sections=_sections(draft, "Agreed."),
+        now=now,
+    )
+    for state in ("in-review", "approved"):
+        service.change_state(db, viewer, draft, to=state, note="", now=now)
+    approved = draft.version
+    # Whatever version the save was based on, the frozen draft does not change.
+    for base in (approved, approved - 1):
+        with pytest.raises(FormErrors) as refused:
+            service.save(
+                db,
+                viewer,
+                draft,
+                base_version=base,
+                title="Note",
+                sections=_sections(draft, "Changed."),
+                now=now,
+            )
+        assert list(refused.value.errors) == ["new-version"]
+    assert (draft.state, draft.version) == ("approved", approved)
+    service.change_state(db, viewer, draft, to="draft", note="", now=now)
+    service.save(
+        db,
+        viewer,
+        draft,
+        base_version=draft.version,
+        title="Note 2",
+        sections=_sections(draft, "Changed."),
+        now=now,
+    )
+    assert (draft.state, draft.version) == ("draft", approved + 2)
+    old = versions.version_of(db, viewer, draft, approved)
+    assert (old.state, Content.of(old.content).sections["background"]) == ("approved", "Agreed.")
+    then = versions.as_it_was(draft, old)
+    assert (then.title, then.version, then.state) == ("Note", approved, "approved")
+    assert then not in db  # a copy for the exports, never written back
+    assert Content.of(draft.content).sections["background"] == "Changed."
+    comparison = versions.compare(db, viewer, draft, approved, draft.version)
+    assert comparison.changed
+    assert str(comparison.title) == "Note <ins>2</ins>"
+    with pytest.raises(NotFound):
+        versions.version_of(db, factory.viewer(factory.user("Someone")), draft, 1)
+    with pytest.raises(NotFound):
+        versions.version_of(db, viewer, draft, draft.version + 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "html"),
+    [
+        ("a b c", "a c d", "a <del>b</del> c <ins>d</ins>"),
+        ("a b", "a", "a <del>b</del>"),
+        ("", "new words", "<ins>new words</ins>"),
+        ("same\n\ntext", "same\n\ntext", "same\n\ntext"),
+        (
+            "<i>x</i> & y",
+            "<i>z</i> & y",
+            "<del>&lt;i&gt;x&lt;/i&gt;</del> <ins>&lt;i&gt;z&lt;/i&gt;</ins> &amp; y",
+        ),
+        (
+            "Fees [c:1] too high.",
+            "Fees [c:2] too high.",
+            "Fees <del>[c:1]</del> <ins>[c:2]</ins> too high.",
+        ),
+    ],
+)
+def test_word_diff_marks_words_and_escapes_everything(old: str, new: str, html: str) -> None:
+    assert str(versions.word_diff(old, new)) == html

@@ -444,6 +444,93 @@ def test_racing_state_changes_make_one_transition(racing: Racing) -> None:
     assert problems == []
 
 
+def _approved_draft(racing: Racing) -> int:
+    draft_id = _new_draft(racing)
+    with transaction(racing.factory) as db:
+        read_as(db, ANONYMOUS, Purpose.SYSTEM)
+        draft = db.get_one(NoteDraft, draft_id)
+        viewer = Factory(db).viewer(racing.mona)
+        for state in ("in-review", "approved"):
+            drafts.change_state(db, viewer, draft, to=state, note="", now=datetime.now(UTC))
+    return draft_id
+
+
+def test_racing_new_versions_of_an_approved_draft_make_one(racing: Racing) -> None:
+    """Two moderators start a new version of the same approved draft at once: one does."""
+    langs = ("en", "fr")
+    clients = racing.pair((racing.mona, racing.marc), langs)
+    problems: list[str] = []
+    for n in range(1, ROUNDS // 2 + 1):
+        draft_id = _approved_draft(racing)
+        sends = [
+            partial(clients[i].post, f"/{langs[i]}/drafts/{draft_id}/state", data={"to": "draft"})
+            for i in range(2)
+        ]
+        answers = race(racing, ("note_drafts", "draft_revisions"), *sends)
+        codes = [a.status_code for a in answers]
+        with racing.look() as db:
+            draft = db.get_one(NoteDraft, draft_id)
+            states = db.scalars(
+                select(DraftRevision.state)
+                .where(DraftRevision.draft_id == draft_id)
+                .order_by(DraftRevision.version)
+            ).all()
+        if sorted(codes) != [303, 422]:
+            problems.append(f"round {n}: answered {codes}")
+            continue
+        assert (draft.state, draft.version) == ("draft", 4)
+        assert list(states) == ["draft", "in-review", "approved", "draft"]
+        lose = codes.index(422)
+        refused = _message(langs[lose], "This draft cannot move to that state now.")
+        assert refused in texts(parse(answers[lose].text), ".error-summary li")
+    assert problems == []
+
+
+def test_racing_save_and_approval_never_change_an_approved_text(racing: Racing) -> None:
+    """A save racing an approval either lands before it (and is what was approved) or is
+    refused, its text sent back: never a change after the approved version."""
+    langs = ("en", "es")
+    clients = racing.pair((racing.mona, racing.marc), langs)
+    problems: list[str] = []
+    for n in range(1, ROUNDS // 2 + 1):
+        draft_id = _new_draft(racing)
+        with transaction(racing.factory) as db:
+            read_as(db, ANONYMOUS, Purpose.SYSTEM)
+            draft = db.get_one(NoteDraft, draft_id)
+            viewer = Factory(db).viewer(racing.mona)
+            drafts.change_state(db, viewer, draft, to="in-review", note="", now=datetime.now(UTC))
+            form = _draft_form(draft, str(draft.version), background=f"Round {n}: late words.")
+        sends = [
+            partial(clients[0].post, f"/{langs[0]}/drafts/{draft_id}", data=form),
+            partial(
+                clients[1].post, f"/{langs[1]}/drafts/{draft_id}/state", data={"to": "approved"}
+            ),
+        ]
+        answers = race(racing, ("note_drafts", "draft_revisions"), *sends)
+        codes = [a.status_code for a in answers]
+        with racing.look() as db:
+            draft = db.get_one(NoteDraft, draft_id)
+            approved = db.scalars(
+                select(DraftRevision).where(
+                    DraftRevision.draft_id == draft_id, DraftRevision.state == "approved"
+                )
+            ).one()
+        if codes not in ([303, 303], [422, 303]):
+            problems.append(f"round {n}: answered {codes}")
+            continue
+        # Nothing after the approval: it is the draft's last version, with its words.
+        assert draft.state == "approved"
+        assert approved.version == draft.version
+        assert approved.content == draft.content
+        saved = Content.of(draft.content).sections["background"] == form["section_background"]
+        assert saved == (codes[0] == 303)
+        if codes[0] == 422:
+            page = parse(answers[0].text)
+            kept = one(page, "textarea[name=section_background]").text()
+            assert kept == form["section_background"]
+    assert problems == []
+
+
 def test_racing_closings_close_and_audit_once(racing: Racing) -> None:
     """A space closed by two moderators at once is closed, and audited, once."""
     clients = [racing.client(person, "en") for person in (racing.mona, racing.marc)]

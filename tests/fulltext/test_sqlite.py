@@ -56,4 +56,5 @@ def test_texts_stemmed_alike_both_ways_are_indexed_once() -> None:
     assert exact == "en_recruit en_fee en_hurt en_worker"
     assert plain == ""
     exact, plain = _stems("fr", "<p>Les employées</p>")
-    assert plain and plain != exact
+    assert plain
+    assert plain != exact

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.attachments import storage
+from app.attachments.validation import sniff_document
 from app.comments import editing
 from app.interchange import FORMAT, VERSION
-from app.models import Comment, CommentTag, Space, Tag, User
+from app.models import Attachment, Comment, CommentTag, Space, Tag, User
 from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import decisions, thread_tools
 from tests.factories import Factory
@@ -41,6 +45,7 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
     space.attribution = AttributionRule.CONSENT
     space.max_shown_depth = 4
     space.flag_threshold = 5
+    space.note_word_target = 1500
     mod, as_pia = factory.viewer(mona), factory.viewer(pia)
     now = datetime.now(UTC)
 
@@ -100,6 +105,27 @@ def build_rich_space(db: Session, factory: Factory, slug: str = "source") -> Ric
         db.add(CommentTag(comment_id=comment.id, tag_id=tag.id, created_by_id=mona.id))
     db.flush()
     return RichSpace(space, mona, [pia, renee], q2, third)
+
+
+def add_paper(
+    db: Session, comment: Comment, data: bytes, filename: str, upload_dir: Path
+) -> Attachment:
+    """A position paper on a comment, stored as an upload is (its author attached it)."""
+    stored_name = storage.new_name()
+    storage.write(upload_dir, stored_name, data)
+    attachment = Attachment(
+        comment_id=comment.id,
+        uploader_id=comment.author_id,
+        stored_name=stored_name,
+        filename=filename,
+        content_type=sniff_document(data).content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+    )
+    db.add(attachment)
+    db.flush()
+    return attachment
 
 
 def normalised(document: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from app.cli import main
 from app.config import get_settings
 from app.db import create_db_engine, make_session_factory
 from app.models import Comment, Space
-from tests.interchange import minimal_document, normalised
+from app.policy import ANONYMOUS, Purpose, read_as
+from tests import documents
+from tests.interchange import add_paper, minimal_document, normalised
 
 DEMO_SLUG = "labour-mobility-roundtable"
 
@@ -117,3 +121,36 @@ def test_unknown_space_and_unreadable_file(database: str, tmp_path: Path) -> Non
     result = runner.invoke(main, ["import-space", str(garbage)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "file: The file is not valid JSON (line 1, column 1)."
+
+
+def test_a_bundle_round_trip_on_the_command_line(database: str, tmp_path: Path) -> None:
+    engine = create_db_engine(database)
+    try:
+        with make_session_factory(engine)() as db:
+            read_as(db, ANONYMOUS, Purpose.SYSTEM)
+            space = db.scalars(select(Space).where(Space.slug == DEMO_SLUG)).one()
+            space.note_word_target = 900
+            comment = db.scalars(
+                select(Comment).where(Comment.space_id == space.id).order_by(Comment.id)
+            ).first()
+            assert comment is not None
+            add_paper(db, comment, documents.PDF, "Paper.pdf", get_settings().upload_dir)
+            db.commit()
+    finally:
+        engine.dispose()
+    runner = CliRunner()
+    target = tmp_path / "space.zip"
+    exported = runner.invoke(main, ["export-space", DEMO_SLUG, "--bundle", "-o", str(target)])
+    assert exported.exit_code == 0, exported.output
+    with zipfile.ZipFile(target) as archive:
+        assert archive.read("files/1.pdf") == documents.PDF
+
+    imported = runner.invoke(main, ["import-space", str(target), "--slug", "mobility-copy"])
+    assert imported.exit_code == 0, imported.output
+    again = runner.invoke(main, ["export-space", "mobility-copy", "--bundle"])
+    assert again.exit_code == 0, again.output
+    with zipfile.ZipFile(io.BytesIO(again.stdout_bytes)) as archive:
+        document = json.loads(archive.read("space.json"))
+        assert archive.read("files/1.pdf") == documents.PDF
+    assert document["space"]["note_word_target"] == 900
+    assert [a["filename"] for c in document["comments"] for a in c["attachments"]] == ["Paper.pdf"]

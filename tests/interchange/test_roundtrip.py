@@ -135,6 +135,7 @@ def test_imported_rows_are_threaded_rendered_and_linked(db: Session, factory: Fa
     assert copy.attribution == "consent"
     assert copy.posting_policy == "pre-moderation"
     assert (copy.max_shown_depth, copy.flag_threshold) == (4, 5)
+    assert copy.note_word_target == 1500
 
 
 def test_unknown_authors_get_accounts_that_cannot_sign_in(db: Session, factory: Factory) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from typing import Any
 
 import pytest
@@ -12,12 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import i18n
+from app.config import Settings
 from app.interchange.importer import schema_check
 from app.interchange.routes import router
-from app.models import Comment, Space, User
+from app.models import Attachment, Comment, Space, User
+from tests import documents
 from tests.factories import Factory, sign_in
 from tests.html import one, parse, texts
-from tests.interchange import build_rich_space, minimal_document, normalised
+from tests.interchange import add_paper, build_rich_space, minimal_document, normalised
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +147,7 @@ def test_schema_problems_are_listed_with_their_paths(client: TestClient, admin: 
     assert response.status_code == 422
     rows = parse(response.text).css("#import-problems tbody tr")
     assert [texts(row, "td") for row in rows] == [
-        ["version", "Expected 1."],
+        ["version", "Expected one of: 1, 2."],
         ["comments[0].status", "This field is missing."],
     ]
 
@@ -197,3 +201,72 @@ def test_only_administrators(client: TestClient, db: Session, factory: Factory, 
     response = _upload(client, minimal_document())
     assert response.status_code == 403
     assert db.scalar(select(Space.id).where(Space.slug == "hand-made")) is None
+
+
+def test_admin_downloads_the_bundle_and_imports_it_as_a_new_space(
+    client: TestClient, db: Session, factory: Factory, admin: User, settings: Settings
+) -> None:
+    rich = build_rich_space(db, factory, slug="mobility")
+    add_paper(db, rich.deepest, documents.PDF, "Concept note.pdf", settings.upload_dir)
+    sign_in(client, admin)
+    page = parse(client.get("/en/admin/spaces/mobility").text)
+    link = one(page, 'a[href="/en/admin/spaces/mobility/export.zip"]')
+    assert link.text(strip=True) == "Export with position papers (ZIP)"
+    assert "download" in link.attributes
+
+    response = client.get("/en/admin/spaces/mobility/export.zip")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert (
+        response.headers["content-disposition"].split(";")[1].strip().endswith('.roundtable.zip"')
+    )
+    assert "no-store" in response.headers["cache-control"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.read("files/1.pdf") == documents.PDF
+
+    # Known by content: the name the browser sends says JSON.
+    imported = _upload(client, response.content, slug="mobility-copy")
+    assert imported.status_code == 303
+    copy = db.scalar(select(Space).where(Space.slug == "mobility-copy"))
+    assert copy is not None
+    assert copy.note_word_target == 1500
+    [paper] = db.scalars(select(Attachment).join(Comment).where(Comment.space_id == copy.id)).all()
+    download = client.get(f"/en/attachments/{paper.id}")
+    assert download.status_code == 200
+    assert download.content == documents.PDF
+
+
+def test_a_hostile_bundle_lists_its_problems_and_imports_nothing(
+    client: TestClient, db: Session, admin: User, settings: Settings
+) -> None:
+    document = minimal_document()
+    data = documents.PDF
+    document["comments"][1]["attachments"] = [
+        {
+            "path": "files/1.pdf",
+            "filename": "Paper.pdf",
+            "content_type": "application/pdf",
+            "size_bytes": len(data),
+            "sha256": "0" * 64,
+        }
+    ]
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w") as archive:
+        archive.writestr("space.json", json.dumps(document))
+        archive.writestr("files/1.pdf", data)
+        archive.writestr("../../outside.pdf", data)
+    sign_in(client, admin)
+    spaces_before = db.scalar(select(func.count()).select_from(Space))
+
+    response = _upload(client, body.getvalue(), lang="es")
+    assert response.status_code == 422
+    rows = parse(response.text).css("#import-problems tbody tr")
+    assert [texts(row, "td") for row in rows] == [
+        ["../../outside.pdf", _spanish("This name points outside the bundle.")]
+    ]
+    assert db.scalar(select(func.count()).select_from(Space)) == spaces_before
+    assert not settings.upload_dir.exists() or not any(settings.upload_dir.rglob("*.pdf"))
+
+
+def _spanish(message: str) -> str:
+    return i18n.translations("es").gettext(message)

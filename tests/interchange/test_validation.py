@@ -83,7 +83,7 @@ def test_a_valid_hand_written_document_has_no_problem(db: Session) -> None:
 
 def test_schema_problems_are_all_reported_with_their_paths(db: Session) -> None:
     document = minimal_document()
-    document["version"] = 2
+    document["version"] = 3
     del document["space"]["opens_at"]
     document["space"]["texts"]["EN"] = {"title": "Shouting"}
     document["space"]["texts"]["en"]["title"] = ""
@@ -106,7 +106,7 @@ def test_schema_problems_are_all_reported_with_their_paths(db: Session) -> None:
     assert caught.value.fields == {}
     found = _paths(caught.value.problems)
     assert found == {
-        "version": "Expected 1.",
+        "version": "Expected one of: 1, 2.",
         "space.opens_at": "This field is missing.",
         "space.slug": "Use lower-case letters, digits and hyphens, e.g. skills-2027.",
         "space.max_shown_depth": "Expected a whole number from 1 to 6.",

@@ -137,6 +137,7 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "comment_id": comment_ids,
             "attachment_id": [str(i) for i in world.attachment_ids],
             "draft_id": [str(i) for i in world.draft_ids],
+            "version": ["1", "2"],  # each draft of the world is created, then saved once
             "fmt": ["md", "docx", "csv", "json"],
             "token": [token],
             "job_id": job_ids,
@@ -158,6 +159,8 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "show": list(QueueFilter),
             "action": ["hide"],
             "saved": ["true"],
+            "old": ["1"],  # two versions of a draft compared
+            "new": ["2"],
             # The administrators' user search, and the search of comments: each secret as a
             # reader could type it (one accent more, so the page echoing what was typed does
             # not count as showing the secret), and a word of the published comments beside

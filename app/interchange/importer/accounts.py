@@ -41,6 +41,8 @@ def names_in(document: dict[str, Any]) -> Iterator[str]:
         yield c["author"]
         for revision in c.get("revisions", []):
             yield revision["editor"]
+        for attachment in c.get("attachments", []):
+            yield attachment.get("uploader", c["author"])
 
 
 def accounts_for(db: Session, raw_names: Iterable[str], *, locale: str) -> dict[str, int]:

@@ -59,6 +59,8 @@ def _date_fields(document: dict[str, Any]) -> Iterator[tuple[list[str | int], st
         for j, r in enumerate(c.get("revisions", [])):
             for key in ("written_at", "replaced_at"):
                 yield ["comments", i, "revisions", j, key], r[key]
+        for j, a in enumerate(c.get("attachments", [])):
+            yield ["comments", i, "attachments", j, "created_at"], a.get("created_at")
 
 
 class _Problems:
@@ -203,11 +205,28 @@ def _check_comment(
     for j, revision in enumerate(c.get("revisions", [])):
         if (problem := _name_problem(revision["editor"])) is not None:
             out.add([*here, "revisions", j, "editor"], problem)
+    for j, attachment in enumerate(c.get("attachments", [])):
+        uploader = attachment.get("uploader")
+        if uploader is not None and (problem := _name_problem(uploader)) is not None:
+            out.add([*here, "attachments", j, "uploader"], problem)
+
+
+def _newer_fields(document: dict[str, Any], out: _Problems) -> None:
+    """A version-1 file using what version 2 added: its writer did not follow version 1."""
+    if document["version"] != 1:
+        return
+    message = gettext("This field is not part of version 1 of the format.")
+    if "note_word_target" in document["space"]:
+        out.add(["space", "note_word_target"], message)
+    for i, c in enumerate(document["comments"]):
+        if "attachments" in c:
+            out.add(["comments", i, "attachments"], message)
 
 
 def semantic_problems(document: dict[str, Any]) -> list[Problem]:
     """What a schema-valid document may still get wrong. Assumes `schema_problems` is empty."""
     out = _Problems()
+    _newer_fields(document, out)
     for parts, text in _strings(document, []):
         if _UNSTORABLE.search(text):
             out.add(parts, gettext("This text contains characters that are not allowed."))

@@ -2,11 +2,13 @@
 
 Checks come first and write nothing: the new space's address, then the JSON Schema
 (every error, with its path), then, for a document the schema accepts, the rules it
-cannot say (app/interchange/importer/rules.py). The list stops at `MAX_PROBLEMS`.
+cannot say (app/interchange/importer/rules.py), then its attachments against the
+bundle's files (app/interchange/importer/bundle.py). The list stops at `MAX_PROBLEMS`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.admin.service import SLUG
 from app.i18n import gettext
-from app.interchange.importer.problems import ImportProblems, Problem
+from app.interchange.importer.bundle import file_problems
+from app.interchange.importer.problems import ImportProblems, Problem, in_document_order
 from app.interchange.importer.rules import semantic_problems
 from app.interchange.importer.schema_check import schema_problems
 from app.models import Space
@@ -36,8 +39,16 @@ def _slug_taken(db: Session, slug: str) -> bool:
     return db.scalar(select(Space.id).where(Space.slug == slug)) is not None
 
 
-def check(db: Session, document: Any, *, slug: str | None = None) -> ImportProblems:
-    """Every problem with importing this document (under this address); writes nothing."""
+def check(
+    db: Session,
+    document: Any,
+    *,
+    slug: str | None = None,
+    files: Mapping[str, bytes] | None = None,
+    max_attachment_bytes: int = 0,
+) -> ImportProblems:
+    """Every problem with importing this document (under this address), with the files of
+    its bundle (None: the JSON alone); writes nothing."""
     result = ImportProblems()
     if slug and slug.strip():
         wanted = requested_slug(document, slug)
@@ -50,6 +61,9 @@ def check(db: Session, document: Any, *, slug: str | None = None) -> ImportProbl
     problems = schema_problems(document)
     if not problems:
         problems = semantic_problems(document)
+        if not problems:
+            found, members = file_problems(document, files, max_bytes=max_attachment_bytes)
+            problems = [*in_document_order(document, found), *members]
         if not (slug and slug.strip()) and _slug_taken(db, document["space"]["slug"]):
             problems.insert(
                 0, Problem("space.slug", gettext("Another space already uses this address."))

@@ -1,24 +1,36 @@
 """Writing a checked document as a new space: its texts, moderators, tags, comments
-(threaded as posting them would have), translations and earlier versions.
+(threaded as posting them would have), translations, earlier versions and attachments.
 
 Only a document without a single problem is written (`import_space` runs the checks
 first), and then only with `add`/`flush`: the caller's unit of work commits, or rolls
-everything back.
+everything back. A bundle's files are stored last, under new names, as uploads are; if
+the storage fails, those already written are removed and nothing is imported. (Files
+stored before a commit that then fails stay behind, unreferenced, as an upload's do.)
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.attachments import storage
+from app.attachments.service import safe_filename
+from app.attachments.validation import EXTENSIONS
 from app.comments import threads
+from app.i18n import gettext
 from app.interchange.importer.accounts import accounts_for, names_in, user_id
+from app.interchange.importer.problems import ImportProblems
 from app.interchange.importer.rules import parse_time, tag_index
 from app.interchange.importer.validation import check, requested_slug
 from app.markup import render_markdown
 from app.models import (
+    Attachment,
     Comment,
     CommentRevision,
     CommentTag,
@@ -38,6 +50,7 @@ SPACE_DEFAULTS: dict[str, Any] = {
     "attribution": AttributionRule.NAMED,
     "max_shown_depth": 6,
     "flag_threshold": 3,
+    "note_word_target": None,
     "moderators": [],
 }
 COMMENT_DEFAULTS: dict[str, Any] = {
@@ -51,8 +64,10 @@ COMMENT_DEFAULTS: dict[str, Any] = {
     "translations": {},
     "tags": [],
     "revisions": [],
+    "attachments": [],
 }
 TEXT_DEFAULTS: dict[str, Any] = {"intro_md": ""}
+log = logging.getLogger(__name__)
 
 
 def _with_defaults(item: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
@@ -66,11 +81,17 @@ def import_space(
     slug: str | None = None,
     tagger_id: int | None = None,
     now: datetime,
+    files: Mapping[str, bytes] | None = None,
+    upload_dir: Path | None = None,
+    max_attachment_bytes: int = 0,
 ) -> Space:
-    """Create a new space from a document; ImportProblems (and nothing written) if it is not
-    entirely right. Tags are recorded as put by `tagger_id` (the importing administrator),
-    else by the space's first moderator, else by the comment's author."""
-    problems = check(db, document, slug=slug)
+    """Create a new space from a document and its bundle's `files` (None: the JSON alone);
+    ImportProblems (and nothing written) if they are not entirely right. Tags are recorded
+    as put by `tagger_id` (the importing administrator), else by the space's first
+    moderator, else by the comment's author. Attachments' files go to `upload_dir`."""
+    problems = check(
+        db, document, slug=slug, files=files, max_attachment_bytes=max_attachment_bytes
+    )
     if problems.count:
         raise problems
     data = _with_defaults(document["space"], SPACE_DEFAULTS)
@@ -87,6 +108,7 @@ def import_space(
         attribution=AttributionRule(data["attribution"]),
         max_shown_depth=data["max_shown_depth"],
         flag_threshold=data["flag_threshold"],
+        note_word_target=data["note_word_target"],
     )
     db.add(space)
     db.flush()
@@ -134,7 +156,56 @@ def import_space(
                 )
             )
     db.flush()
+    if files is not None:
+        assert upload_dir is not None
+        _store_attachments(db, items, rows, accounts, files, upload_dir)
     return space
+
+
+def _store_attachments(
+    db: Session,
+    items: list[dict[str, Any]],
+    rows: list[Comment],
+    accounts: dict[str, int],
+    files: Mapping[str, bytes],
+    upload_dir: Path,
+) -> None:
+    """Each attachment's file under a new stored name, and its row (checked before)."""
+    written: list[str] = []
+    try:
+        for c, row in zip(items, rows, strict=True):
+            for entry in c["attachments"]:
+                data = files[entry["path"]]
+                stored_name = storage.new_name()
+                storage.write(upload_dir, stored_name, data)
+                written.append(stored_name)
+                db.add(
+                    Attachment(
+                        comment_id=row.id,
+                        uploader_id=user_id(accounts, entry.get("uploader", c["author"])),
+                        stored_name=stored_name,
+                        filename=safe_filename(
+                            entry["filename"], EXTENSIONS[entry["content_type"]]
+                        ),
+                        content_type=entry["content_type"],
+                        size_bytes=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        created_at=parse_time(entry.get("created_at") or c["created_at"]),
+                    )
+                )
+    except storage.NotStored as exc:
+        log.error("interchange import: attachment not stored: %s", exc)
+        for name in written:
+            storage.path_for(upload_dir, name).unlink(missing_ok=True)
+        raise ImportProblems(
+            fields={
+                "file": gettext(
+                    "The position papers could not be stored: the server has no room for them "
+                    "right now. Nothing was imported."
+                )
+            }
+        ) from exc
+    db.flush()
 
 
 def _comment_row(space: Space, c: dict[str, Any], accounts: dict[str, int], index: int) -> Comment:

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from typing import Protocol, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -79,7 +80,15 @@ def texts_of(db: Session, space_id: int) -> list[SpaceText]:
     return list(db.scalars(queries.texts_for([space_id])))
 
 
-def pick_text(texts: Iterable[SpaceText], lang: str, original: str) -> SpaceText:
+class _InALanguage(Protocol):
+    @property
+    def lang(self) -> str: ...
+
+
+_Text = TypeVar("_Text", bound=_InALanguage)
+
+
+def pick_text(texts: Iterable[_Text], lang: str, original: str) -> _Text:
     """The text in the reader's language, falling back to the original."""
     by_lang = {t.lang: t for t in texts}
     return by_lang.get(lang) or by_lang.get(original) or next(iter(by_lang.values()))
@@ -142,8 +151,7 @@ def space_headers(db: Session, *, lang: str) -> list[SpaceHeader]:
         moderators[space_id].add(user_id)
     headers = []
     for space_id, ref in refs.items():
-        by_lang = titles[space_id]
-        title = by_lang.get(lang) or by_lang.get(original[space_id]) or next(iter(by_lang.values()))
+        title = pick_text(titles[space_id].values(), lang, original[space_id])
         headers.append(SpaceHeader(ref, title, frozenset(moderators[space_id])))
     return headers
 

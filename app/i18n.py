@@ -6,7 +6,7 @@ import gettext as _gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -117,5 +117,5 @@ def format_when(value: datetime, fmt: str = "medium") -> str:
     return format_datetime(value, format=fmt, locale=date_locale(get_locale()), tzinfo=None)
 
 
-def format_day(value: datetime, fmt: str = "long") -> str:
+def format_day(value: date | datetime, fmt: str = "long") -> str:
     return format_date(value, format=fmt, locale=date_locale(get_locale()))

@@ -85,6 +85,7 @@ class DocumentMetadata:
     title: str
     lang: str
     created: datetime
+    subject: str = ""  # a note's document symbol, say
 
 
 @cache
@@ -133,6 +134,7 @@ def to_docx(source: str | MarkdownDocument, metadata: DocumentMetadata) -> bytes
 def _core_xml(metadata: DocumentMetadata) -> str:
     # In its sandbox pandoc cannot read the clock and dates every file 1970: say when.
     when = metadata.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    subject = _xml_text(metadata.subject)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
@@ -140,6 +142,7 @@ def _core_xml(metadata: DocumentMetadata) -> str:
         'xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         f"<dc:title>{xml_escape(_xml_text(metadata.title))}</dc:title>"
+        f"{f'<dc:subject>{xml_escape(subject)}</dc:subject>' if subject else ''}"
         f"<dc:language>{xml_escape(_xml_text(metadata.lang))}</dc:language>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'

@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from app import i18n, policy
 from app.curation.note_templates import TemplateSpec
-from app.documents import Footnote, Lang, MarkdownDocument, Source, Strong
+from app.documents import Emph, Footnote, Lang, MarkdownDocument, Source, Strong
 from app.documents.docx import DocumentMetadata, to_docx
 from app.documents.model import Inline as Piece
 from app.documents.typography import NBSP, typeset
 from app.drafts import service, syntax
 from app.drafts.syntax import Block, Content, Inline, Point
+from app.drafts.title_block import TitleBlock
 from app.exports import jobs
 from app.i18n import gettext
 from app.models import NoteDraft, Space
@@ -215,14 +216,19 @@ def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) 
     # The space's title in the note's language (the page's may be another).
     texts = [*texts_of(db, space.id)] or [space_view.text]
     space_title = pick_text(texts, draft.lang, space.original_lang).title
-    doc = MarkdownDocument(
-        typeset(draft.title, draft.lang),
-        draft.lang,
-        {
-            "subtitle": typeset(f"{spec.title(draft.lang)} · {space_title}", draft.lang),
-            "date": i18n.format_day(draft.updated_at),
-        },
-    )
+    block = TitleBlock.of(content.title_block)
+    metadata = {
+        "subtitle": typeset(f"{spec.title(draft.lang)} · {space_title}", draft.lang),
+        "date": i18n.format_day(block.day() or draft.updated_at),
+    }
+    doc = MarkdownDocument(typeset(draft.title, draft.lang), draft.lang, metadata)
+    # The title block's lines, as the reference documents head their first page: the
+    # symbol, then the meeting and its days, then the place, in italics.
+    if block.symbol:
+        doc.paragraph(block.symbol)
+    for line in (block.meeting_line(), block.place):
+        if line:
+            doc.paragraph([Emph(typeset(line, draft.lang))])
     writer = _Writer(doc, spec, sources, base_url)
     for section in spec.sections:
         doc.heading(2, typeset(section.title(draft.lang), draft.lang))
@@ -258,7 +264,12 @@ def prepare(
         space_id=draft.space_id,
         version=draft.version,
         document=build(db, draft, space_view, base_url),
-        metadata=DocumentMetadata(title=draft.title, lang=draft.lang, created=now),
+        metadata=DocumentMetadata(
+            title=draft.title,
+            lang=draft.lang,
+            created=now,
+            subject=TitleBlock.of(Content.of(draft.content).title_block).symbol,
+        ),
         name=f"{space_view.space.slug}-note-{draft.id}-v{draft.version}",
     )
 

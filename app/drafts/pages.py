@@ -21,6 +21,7 @@ class DraftEditorContext(PageContext):
     spec: TemplateSpec
     title: str
     sections: dict[str, str]  # section key: Markdown
+    block: dict[str, str]  # the title block's fields, as saved or as sent back
     words: int
     base_version: int  # the version the form edits; a save from an older one merges
     sources: dict[str, Source]  # citation key: where it points, and what changed there

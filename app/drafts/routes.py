@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.curation.note_templates import templates
-from app.drafts import files, service, syntax, versions
+from app.drafts import files, service, syntax, title_block, versions
 from app.drafts.pages import DraftEditorContext
 from app.drafts.syntax import Content
 from app.errors import FormErrors, NotFound
@@ -107,6 +107,7 @@ def _editor(
     *,
     title: str | None = None,
     sections: dict[str, str] | None = None,
+    block: dict[str, str] | None = None,
     base_version: int | None = None,
     errors: dict[str, str] | None = None,
     conflict: service.Conflict | None = None,
@@ -116,12 +117,16 @@ def _editor(
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
     content = Content.of(draft.content)
     shown = sections if sections is not None else content.sections
+    saved_block = title_block.TitleBlock.of(content.title_block)
     context = DraftEditorContext(
         space_view=space_view,
         draft=draft,
         spec=service.template_of(draft),
         title=draft.title if title is None else title,
         sections=shown,
+        block=block
+        if block is not None
+        else title_block.form_values({f"block_{k}": v for k, v in vars(saved_block).items()}),
         words=sum(syntax.word_count(t) for t in shown.values()),
         base_version=draft.version if base_version is None else base_version,
         sources=service.sources(db, draft, space_view.space, space_view.moderator_ids),
@@ -172,6 +177,8 @@ def save(
     spec = service.template_of(draft)
     sections = {s.key: str(form.get(f"section_{s.key}", "")) for s in spec.sections}
     title, base_version = data.title, data.base_version
+    # A form without the title block's fields (an older page) leaves it as it is.
+    block = title_block.form_values(form) if any(k.startswith("block_") for k in form) else None
 
     def refused(refusal: service.Conflict | FormErrors) -> Response:
         # Either way the editor comes back with what was typed; a conflict also shows
@@ -188,6 +195,7 @@ def save(
             now,
             title=title,
             sections=conflict.merged if conflict else sections,
+            block=block,
             base_version=conflict.current_version if conflict else base_version,
             errors=errors,
             conflict=conflict,
@@ -196,7 +204,14 @@ def save(
 
     with redraw_on(service.Conflict, refused), redraw_if_refused(refused):
         service.save(
-            db, viewer, draft, base_version=base_version, title=title, sections=sections, now=now
+            db,
+            viewer,
+            draft,
+            base_version=base_version,
+            title=title,
+            sections=sections,
+            block=block,
+            now=now,
         )
     return redirect(request, url_for("draft", lang=lang, draft_id=draft.id, query={"saved": 1}))
 
@@ -260,8 +275,10 @@ def version_page(
     draft = service.get_draft(db, viewer, draft_id)
     revision = versions.version_of(db, viewer, draft, version)
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
-    sections = Content.of(revision.content).sections
+    content = Content.of(revision.content)
+    sections = content.sections
     context = {
+        "block": title_block.TitleBlock.of(content.title_block),
         "space_view": space_view,
         "draft": draft,
         "spec": service.template_of(draft),

@@ -19,7 +19,7 @@ from app import policy
 from app.curation.note_templates import TemplateSpec, templates
 from app.curation.service import fingerprint
 from app.db import claim_version
-from app.drafts import syntax
+from app.drafts import syntax, title_block
 from app.drafts.prefill import prefilled
 from app.drafts.prefill import shortened_text as _quote  # a source's preview
 from app.drafts.syntax import Citation, Content
@@ -39,6 +39,7 @@ from app.models.base import state_or_none
 from app.models.comments import CommentStatus
 from app.models.curation import DraftState
 from app.policy import Viewer
+from app.spaces.service import pick_text, texts_of
 from app.text import clean_line, line_problem
 
 MAX_TITLE = 200
@@ -130,7 +131,10 @@ def create_draft(
     if errors:
         raise FormErrors(errors)
     assert spec is not None
-    content = Content(prefilled(db, space, spec, lang), {})
+    texts = texts_of(db, space.id)
+    space_title = pick_text(texts, lang, space.original_lang).title if texts else ""
+    block = title_block.prefilled(db, space.id, lang, space_title)
+    content = Content(prefilled(db, space, spec, lang), {}, block.to_json())
     _remember_sources(db, content, space.id)
     draft = NoteDraft(
         space_id=space.id,
@@ -197,10 +201,23 @@ def save(
     base_version: int,
     title: str,
     sections: dict[str, str],
+    block: dict[str, str] | None = None,
     now: datetime,
 ) -> NoteDraft:
+    """Save the draft's title, sections and (if given) title block fields, merged with
+    any save made since `base_version` (see `merge`)."""
     _require_moderator(viewer, draft.space_id)
-    clean_title = _clean_title(title)
+    errors: dict[str, str] = {}
+    try:
+        clean_title = _clean_title(title)
+    except FormErrors as exc:
+        errors.update(exc.errors)
+    try:
+        heading = title_block.clean(block) if block is not None else None
+    except FormErrors as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise FormErrors(errors)
     spec = template_of(draft)
     mine = {s.key: sections.get(s.key, "").replace("\r\n", "\n") for s in spec.sections}
     for key, text in mine.items():
@@ -220,6 +237,7 @@ def save(
             raise FormErrors({"new-version": message})
         current = Content.of(draft.content)
         kept, title_kept = mine, clean_title
+        block_kept = current.title_block if heading is None else heading.to_json()
         if base_version != draft.version:
             base_revision = _revision(db, draft, base_version)
             if base_revision is None:
@@ -234,12 +252,14 @@ def save(
             # A title this save left as it was keeps the one someone else gave meanwhile.
             if clean_title == base_revision.title:
                 title_kept = draft.title
+            if heading is not None and block_kept == Content.of(base_revision.content).title_block:
+                block_kept = current.title_block
         if claim_version(db, draft, draft.version):
             break
         db.refresh(draft)
     else:
         raise FormErrors({"version": gettext("This draft changed; reload it to continue.")})
-    updated = Content(kept, current.cited)
+    updated = Content(kept, current.cited, block_kept)
     _remember_sources(db, updated, draft.space_id)
     draft.title = title_kept
     draft.content = updated.to_json()

@@ -143,24 +143,32 @@ def word_count(text: str) -> int:
 
 @dataclass
 class Content:
-    """What a draft stores: section texts by key, and what each citation read when cited."""
+    """What a draft stores: section texts by key, what each citation read when cited, and
+    the title block's fields (app/drafts/title_block.py reads them)."""
 
     sections: dict[str, str]
     cited: dict[str, str]  # citation key → fingerprint of the source text when first cited
+    title_block: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, raw: dict[str, object]) -> Content:
         sections = raw.get("sections") or {}
         cited = raw.get("cited") or {}
+        block = raw.get("title_block") or {}
         assert isinstance(sections, dict)
         assert isinstance(cited, dict)
+        assert isinstance(block, dict)
         return cls(
             {str(k): str(v) for k, v in sections.items()},
             {str(k): str(v) for k, v in cited.items()},
+            {str(k): str(v) for k, v in block.items()},
         )
 
     def to_json(self) -> dict[str, object]:
-        return {"sections": dict(self.sections), "cited": dict(self.cited)}
+        data: dict[str, object] = {"sections": dict(self.sections), "cited": dict(self.cited)}
+        if self.title_block:
+            data["title_block"] = dict(self.title_block)
+        return data
 
     def words(self) -> int:
         return sum(word_count(t) for t in self.sections.values())

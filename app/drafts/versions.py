@@ -21,6 +21,7 @@ from app import policy
 from app.curation.note_templates import SectionSpec
 from app.drafts import service
 from app.drafts.syntax import Content
+from app.drafts.title_block import TitleBlock
 from app.errors import NotFound
 from app.models import DraftRevision, NoteDraft
 from app.policy import Viewer
@@ -120,15 +121,27 @@ class SectionChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    name: str  # a title block field (app/drafts/title_block.py)
+    diff: Markup
+    changed: bool
+
+
+@dataclass(frozen=True)
 class Comparison:
     old: DraftRevision
     new: DraftRevision
     title: Markup
     sections: list[SectionChange]
+    title_block: list[FieldChange]  # the fields either version fills
 
     @property
     def changed(self) -> bool:
-        return self.old.title != self.new.title or any(s.changed for s in self.sections)
+        return (
+            self.old.title != self.new.title
+            or any(s.changed for s in self.sections)
+            or any(f.changed for f in self.title_block)
+        )
 
 
 def compare(
@@ -137,9 +150,14 @@ def compare(
     """Version `old_number` against `new_number`, title and section by section."""
     old = version_of(db, viewer, draft, old_number)
     new = version_of(db, viewer, draft, new_number)
-    before, after = Content.of(old.content).sections, Content.of(new.content).sections
+    then, now = Content.of(old.content), Content.of(new.content)
     changes = []
     for section in service.template_of(draft).sections:
-        a, b = before.get(section.key, ""), after.get(section.key, "")
+        a, b = then.sections.get(section.key, ""), now.sections.get(section.key, "")
         changes.append(SectionChange(section, word_diff(a, b), a != b))
-    return Comparison(old, new, word_diff(old.title, new.title), changes)
+    block_changes = []
+    for name in TitleBlock.names():
+        a, b = then.title_block.get(name, ""), now.title_block.get(name, "")
+        if a or b:
+            block_changes.append(FieldChange(name, word_diff(a, b), a != b))
+    return Comparison(old, new, word_diff(old.title, new.title), changes, block_changes)

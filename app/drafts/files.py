@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -36,9 +37,30 @@ from app.spaces.service import SpaceView, pick_text, texts_of
 from app.web import urls
 
 
+class Withdrawn(StrEnum):
+    """What an export does with citations of sources the public can no longer read (hidden,
+    deleted or unpublished since they were quoted): it asks first, then does as told."""
+
+    ASK = "ask"
+    REMOVE = "remove"  # the citations go; a footnote citing nothing else goes with them
+    MARK = "mark"  # their footnotes say "Source withdrawn."
+
+
+class SourcesWithdrawn(Exception):
+    """An export that cites withdrawn sources and was not told what to do with them."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        super().__init__(keys)
+        self.keys = keys
+
+
+def _withdrawn(source: service.Source | None) -> bool:
+    return source is None or source.comment_id is None or source.created_at is None
+
+
 def _footnote(source: service.Source | None, base_url: str, lang: str) -> Source:
     if source is None or source.comment_id is None or source.created_at is None:
-        return Source(gettext("Source no longer available."))
+        return Source(gettext("Source withdrawn."))
     who = source.author_name or gettext("A participant")
     day = i18n.format_day(source.created_at)
     # Quoted from the author's own version in another language ([c:N/xx], or an excerpt
@@ -52,6 +74,18 @@ def _footnote(source: service.Source | None, base_url: str, lang: str) -> Source
         )
     else:
         text = gettext("%(who)s, %(date)s", who=who, date=day)
+    # Edited since it was quoted: the note names the wording it quotes, which the link
+    # (to the comment as it reads now) no longer shows.
+    if source.warning == service.SourceWarning.EDITED:
+        worded = source.quoted_on
+        if worded is not None and worded.date() != source.created_at.date():
+            text = gettext(
+                "%(note)s, as worded on %(date)s (since edited)",
+                note=text,
+                date=i18n.format_day(worded),
+            )
+        else:
+            text = gettext("%(note)s (since edited)", note=text)
     link = urls.absolute_url(base_url, "comment", lang=lang, comment_id=source.comment_id)
     return Source(text, link)
 
@@ -78,19 +112,30 @@ class _Writer:
         spec: TemplateSpec,
         sources: dict[str, service.Source],
         base_url: str,
+        withdrawn: Withdrawn,
     ) -> None:
         self.doc = doc
         self.spec = spec
         self.sources = sources
         self.base_url = base_url
+        self.withdrawn = withdrawn
         self.lang = doc.lang
         self.last: str | None = None  # the one source of the footnote just before
 
-    def footnote(self, point: Point) -> Footnote:
+    def keys(self, point: Point) -> list[str]:
+        """The sources the point's footnote cites, each once."""
         keys = list(dict.fromkeys(c.key for c in point.citations))
+        if self.withdrawn == Withdrawn.REMOVE:
+            return [k for k in keys if not _withdrawn(self.sources.get(k))]
+        return keys
+
+    def footnote(self, point: Point) -> Footnote:
+        keys = self.keys(point)
         if len(keys) == 1 and keys[0] == self.last:
             return Footnote(gettext("Ibid."))
-        self.last = keys[0] if len(keys) == 1 else None
+        # "Ibid." repeats a source named, never a withdrawn one.
+        alone = len(keys) == 1 and not _withdrawn(self.sources.get(keys[0]))
+        self.last = keys[0] if alone else None
         notes = tuple(self._typeset_source(k) for k in keys)
         return Footnote(notes[0] if len(notes) == 1 else notes)
 
@@ -132,6 +177,10 @@ class _Writer:
         for part in parts:
             if not isinstance(part, Point):
                 out.append(part)
+                continue
+            if not self.keys(part):  # it cited withdrawn sources only, now removed
+                if out and isinstance(out[-1], str):
+                    out[-1] = out[-1].rstrip(_SPACES)  # "behind [c:1]." reads "behind."
                 continue
             source = self.sources.get(part.citations[0].key)
             lang = source.lang if source is not None else ""
@@ -199,19 +248,34 @@ class _Writer:
         return ""
 
 
-def build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
-    """The draft as a document, written in the draft's language (footnotes included)."""
+def build(
+    db: Session,
+    draft: NoteDraft,
+    space_view: SpaceView,
+    base_url: str,
+    withdrawn: Withdrawn = Withdrawn.ASK,
+) -> MarkdownDocument:
+    """The draft as a document, written in the draft's language (footnotes included).
+
+    Raises `SourcesWithdrawn` when it cites sources the public can no longer read and
+    `withdrawn` does not say what to do with them.
+    """
     with i18n.using(draft.lang):
-        return _build(db, draft, space_view, base_url.rstrip("/"))
+        return _build(db, draft, space_view, base_url.rstrip("/"), withdrawn)
 
 
-def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) -> MarkdownDocument:
+def _build(
+    db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str, withdrawn: Withdrawn
+) -> MarkdownDocument:
     spec = service.template_of(draft)
     space: Space = space_view.space
     # A note leaves the site: its footnotes point at published words only.
     sources = service.sources(
         db, draft, space, space_view.moderator_ids, purpose=policy.Purpose.PUBLISHED
     )
+    gone = tuple(key for key, source in sources.items() if _withdrawn(source))
+    if gone and withdrawn == Withdrawn.ASK:
+        raise SourcesWithdrawn(gone)
     content = Content.of(draft.content)
     # The space's title in the note's language (the page's may be another).
     texts = [*texts_of(db, space.id)] or [space_view.text]
@@ -229,7 +293,7 @@ def _build(db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str) 
     for line in (block.meeting_line(), block.place):
         if line:
             doc.paragraph([Emph(typeset(line, draft.lang))])
-    writer = _Writer(doc, spec, sources, base_url)
+    writer = _Writer(doc, spec, sources, base_url, withdrawn)
     for section in spec.sections:
         doc.heading(2, typeset(section.title(draft.lang), draft.lang))
         writer.section(syntax.parse(content.sections.get(section.key, "")))
@@ -250,20 +314,30 @@ class Export:
     document: MarkdownDocument
     metadata: DocumentMetadata
     name: str  # the files' name, without extension
+    withdrawn: Withdrawn  # what was done with withdrawn sources (ASK: there were none)
 
     def filename(self, fmt: str) -> str:
         return f"{self.name}.{fmt}"
 
 
 def prepare(
-    db: Session, draft: NoteDraft, space_view: SpaceView, base_url: str, now: datetime
+    db: Session,
+    draft: NoteDraft,
+    space_view: SpaceView,
+    base_url: str,
+    now: datetime,
+    withdrawn: Withdrawn = Withdrawn.ASK,
 ) -> Export:
-    """Everything the draft's files are made of, read now: the files need no database."""
+    """Everything the draft's files are made of, read now: the files need no database.
+
+    Raises `SourcesWithdrawn` as `build` does.
+    """
     return Export(
         draft_id=draft.id,
         space_id=draft.space_id,
         version=draft.version,
-        document=build(db, draft, space_view, base_url),
+        document=build(db, draft, space_view, base_url, withdrawn),
+        withdrawn=withdrawn,
         metadata=DocumentMetadata(
             title=draft.title,
             lang=draft.lang,
@@ -301,9 +375,9 @@ def start_word(store: jobs.JobStore, owner_id: int, export: Export, lang: str) -
         owner_id=owner_id,
         space_id=export.space_id,
         subject=job_subject(export.draft_id),
-        # One job per version and page language (the document itself is all in the
-        # draft's language, subtitle included; the key is kept as the routes know it).
-        key=f"v{export.version}:{lang}",
+        # One job per version, page language and choice for withdrawn sources (the
+        # document itself is all in the draft's language, subtitle included).
+        key=f"v{export.version}:{lang}:{export.withdrawn}",
         filename=export.filename("docx"),
         content_type=DOCX,
         work=lambda progress: to_word(export, on_progress=progress),

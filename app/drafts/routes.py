@@ -389,7 +389,21 @@ def _export(
     settings: Settings,
 ) -> Response:
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
-    prepared = files.prepare(db, draft, space_view, settings.base_url, now)
+    choice = request.query_params.get("withdrawn", "")
+    withdrawn = files.Withdrawn(choice) if choice in set(files.Withdrawn) else files.Withdrawn.ASK
+    try:
+        prepared = files.prepare(db, draft, space_view, settings.base_url, now, withdrawn)
+    except files.SourcesWithdrawn as gone:
+        # The moderator sees what became of each source (the editor's view) and chooses.
+        known = service.sources(db, draft, space_view.space, space_view.moderator_ids)
+        context = {
+            "space_view": space_view,
+            "draft": draft,
+            "withdrawn": [known[key] for key in gone.keys if key in known],
+            "fmt": fmt,
+            "export_url": request.url.path,
+        }
+        return render(request, "drafts/withdrawn.html", context, status_code=409, headers=PRIVATE)
     if fmt == "md":
         markdown = files.to_markdown(prepared)
         return download(markdown, prepared.filename("md"), files.MARKDOWN)

@@ -8,7 +8,7 @@ that carries both texts: nobody's words are silently overwritten.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,6 +28,7 @@ from app.i18n import LOCALES, gettext
 from app.markup import plain_text
 from app.models import (
     Comment,
+    CommentRevision,
     CommentTranslation,
     DraftRevision,
     Excerpt,
@@ -327,6 +328,8 @@ class Source:
     text: str  # the excerpt, or the comment's words (in its author's translation: [c:N/xx])
     warning: SourceWarning | None
     original_lang: str = ""  # the comment's own language ("" when it is gone)
+    # EDITED: when the wording the draft quotes was written (None: not on record).
+    quoted_on: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -479,4 +482,33 @@ def sources(
             warning=warning,
             original_lang=comment.lang,
         )
+    edited = {k: s for k, s in found.items() if s.warning == SourceWarning.EDITED}
+    for key, day in _quoted_on(db, edited, content.cited).items():
+        found[key] = replace(found[key], quoted_on=day)
+    return found
+
+
+def _quoted_on(
+    db: Session, edited: dict[str, Source], cited: dict[str, str]
+) -> dict[str, datetime]:
+    """When each edited source's quoted wording was written: the kept revision whose
+    text has the fingerprint taken when it was cited (one statement for all of them).
+
+    Read as the draft's reader, a moderator of its space, for any purpose: a superseded
+    text never leaves the site, but the day it was written may (an export names it).
+    """
+    ids = {s.comment_id for s in edited.values() if s.comment_id is not None}
+    if not ids:
+        return {}
+    query = select(CommentRevision).where(CommentRevision.comment_id.in_(ids))
+    written: dict[tuple[int, str, str], datetime] = {}
+    for revision in db.scalars(policy.for_purpose(query, policy.Purpose.READ)):
+        mark = (revision.comment_id, revision.lang, fingerprint(plain_text(revision.body_html)))
+        written.setdefault(mark, revision.written_at)
+    found: dict[str, datetime] = {}
+    for key, source in edited.items():
+        assert source.comment_id is not None
+        day = written.get((source.comment_id, source.lang, cited.get(key, "")))
+        if day is not None:
+            found[key] = day
     return found

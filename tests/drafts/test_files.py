@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import CommentTranslation, NoteDraft
+from app import i18n
+from app.models import CommentTranslation, NoteDraft, User
 from tests.exports.background import made_in_background
 from tests.exports.readers import docx_ast, docx_part, libreoffice, markdown_ast, plain, walk
 from tests.factories import Factory, sign_in
@@ -172,12 +175,24 @@ def test_an_export_points_at_published_words_only(
     )
     drafted["comment"].status = "hidden"
     db.flush()
-    notes = [
-        plain(n)
-        for n in walk(markdown_ast(client.get(drafted["url"] + "/export.md").text)["blocks"])
-        if n["t"] == "Note"
+    # Never cited silently: the export lists them and asks what to do.
+    asked = client.get(drafted["url"] + "/export.md")
+    assert asked.status_code == 409
+    listed = [n.attributes["id"] for n in parse(asked.text).css("#withdrawn li")]
+    assert listed == [f"withdrawn-c-{drafted['comment'].id}", f"withdrawn-c-{stranger.id}"]
+    assert texts(parse(asked.text), "#withdrawn .warning") == [
+        "Hidden or unpublished.",
+        "No longer exists.",
     ]
-    assert notes == ["Source no longer available.", "Source no longer available."]
+    marked = client.get(drafted["url"] + "/export.md?withdrawn=mark")
+    assert marked.status_code == 200
+    notes = [plain(n) for n in walk(markdown_ast(marked.text)["blocks"]) if n["t"] == "Note"]
+    assert notes == ["Source withdrawn.", "Source withdrawn."]
+    removed = markdown_ast(client.get(drafted["url"] + "/export.md?withdrawn=remove").text)
+    assert not [n for n in walk(removed["blocks"]) if n["t"] == "Note"]
+    paragraphs = [plain(b) for b in walk(removed["blocks"]) if b["t"] == "Plain"]
+    assert "Skills partnerships." in paragraphs  # no stray space where the mark stood
+    assert "From elsewhere." in paragraphs
     # The editor still shows its moderators why.
     page = parse(client.get(drafted["url"]).text)
     warnings = {n.attributes["id"]: texts(n, ".warning") for n in page.css(".sources li")}
@@ -325,3 +340,62 @@ def test_every_line_of_a_quote_in_another_language_says_it(
     assert spans == [("Primera.", [["lang", "es"]]), ("Segunda.", [["lang", "es"]])]
     quoted = [plain(b, notes=False) for b in walk(ast["blocks"]) if b["t"] == "BlockQuote"]
     assert "“Primera." in quoted[0]
+
+
+def test_an_edited_source_names_the_wording_it_quotes(
+    client: TestClient, db: Session, factory: Factory, drafted: dict
+) -> None:
+    alice = db.get_one(User, drafted["comment"].author_id)
+    comment = factory.comment(drafted["space"], alice, "Skills partnerships work.")
+    comment.created_at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    first = factory.comment(drafted["space"], alice, "A first wording.")
+    db.flush()
+    sign_in(client, alice)
+    # The wording the note will quote is written today, after the comment was posted.
+    edit = {"body": "Skills partnerships work, and faster.", "lang": "en"}
+    assert client.post(f"/en/comments/{comment.id}/edit", data=edit).status_code == 303
+    mona = db.scalars(select(User).where(User.display_name == "Moderator Mona")).one()
+    sign_in(client, mona)
+    draft = db.scalars(select(NoteDraft)).one()
+    db.refresh(draft)
+    sections = {
+        "section_background": f"Faster partnerships [c:{comment.id}]. First words [c:{first.id}].",
+        "section_objectives": "",
+        "section_guiding-questions": "",
+    }
+    form = {"title": draft.title, "base_version": str(draft.version), **sections}
+    assert client.post(drafted["url"], data=form).status_code == 303
+    # Both are edited after the note quoted them.
+    sign_in(client, alice)
+    for cid in (comment.id, first.id):
+        again = {"body": "Something else now.", "lang": "en"}
+        assert client.post(f"/en/comments/{cid}/edit", data=again).status_code == 303
+    sign_in(client, mona)
+    response = client.get(drafted["url"] + "/export.md")
+    assert response.status_code == 200  # edited is not withdrawn: nothing to ask
+    with i18n.using("en"):
+        worded = i18n.format_day(datetime.now(UTC))
+        first_day = i18n.format_day(first.created_at)
+    notes = [note.split(" http")[0] for note in _notes(markdown_ast(response.text))]
+    assert notes == [
+        f"Alice Achieng, 5 January 2026, as worded on {worded} (since edited)",
+        f"Alice Achieng, {first_day} (since edited)",
+    ]
+
+
+def test_every_export_asks_before_it_cites_a_withdrawn_source(
+    app: FastAPI, client: TestClient, db: Session, drafted: dict
+) -> None:
+    drafted["comment"].status = "hidden"
+    db.flush()
+    for address in ("/export.docx", "/versions/2/export.md", "/versions/2/export.docx"):
+        asked = client.get(drafted["url"] + address)
+        assert asked.status_code == 409, address
+        choices = [a.attributes["href"] for a in parse(asked.text).css(".choices a")]
+        path = drafted["url"] + address
+        assert choices == [f"{path}?withdrawn=remove", f"{path}?withdrawn=mark"]
+    document = made_in_background(app, client, drafted["url"] + "/export.docx?withdrawn=mark")
+    notes = [plain(n) for n in walk(docx_ast(document.content)["blocks"]) if n["t"] == "Note"]
+    assert notes == ["Source withdrawn.", "Source withdrawn."]
+    removed = made_in_background(app, client, drafted["url"] + "/export.docx?withdrawn=remove")
+    assert not [n for n in walk(docx_ast(removed.content)["blocks"]) if n["t"] == "Note"]

@@ -286,7 +286,9 @@ def _jobs(app: FastAPI, db: Session, settings: Settings, world: SweepWorld) -> l
             space_view = spaces.space_of(
                 db, viewer_of(db, user), draft.space_id, lang="en", now=now
             )
-            prepared = files.prepare(db, draft, space_view, settings.base_url, now)
+            # Its drafts cite withdrawn secrets on purpose: marked, never quoted.
+            mark = files.Withdrawn.MARK
+            prepared = files.prepare(db, draft, space_view, settings.base_url, now, mark)
             _DRAFT_FILES[(draft_id, role)] = (prepared, files.to_word(prepared))
         prepared, data = _DRAFT_FILES[(draft_id, role)]
         job = store.start(

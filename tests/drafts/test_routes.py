@@ -227,6 +227,9 @@ def test_an_approved_draft_is_frozen_until_a_new_version(
     assert page.css("#draft button[type=submit]") == []
     assert "hx-post" not in one(page, "#draft-section_background").attributes
     assert one(page, "#draft-new-version").text() == "Start a new version"
+    # The one way on: no second button saying the same in a state form.
+    assert [b.text() for b in page.css("button")].count("Start a new version") == 1
+    assert page.css("#state") == []
     # A save sent anyway (an old tab) is refused, and what was typed comes back.
     response = client.post(url, data=_form(draft, background="Typed in an old tab."))
     assert response.status_code == 422

@@ -31,6 +31,7 @@ class TemplateSpec:
     descriptions: dict[str, str]
     word_target: int
     numbering: str  # paragraphs: (1), (2)… across sections; headlines: 1., 2.…; none
+    restarts: bool  # numbering starts at 1 again in each section (the reporting template)
     chatham_house: bool
     sections: tuple[SectionSpec, ...]
 
@@ -58,6 +59,7 @@ def templates() -> dict[str, TemplateSpec]:
             descriptions=spec["description"],
             word_target=int(spec["word_target"]),
             numbering=spec["numbering"],
+            restarts=bool(spec.get("numbering_restarts", False)),
             chatham_house=bool(spec.get("chatham_house", False)),
             sections=tuple(SectionSpec(s["key"], s["title"]) for s in spec["sections"]),
         )

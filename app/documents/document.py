@@ -240,6 +240,10 @@ class MarkdownDocument:
         if label is not None:
             self._numbers[label] = self.numbered_count
 
+    def restart_numbering(self) -> None:
+        """Number the next numbered paragraph 1 again (a new section that counts afresh)."""
+        self.numbered_count = 0
+
     def quote(self, text: Text, citation: Citation | None = None, *, in_item: bool = False) -> None:
         content = self._content(text, [citation] if citation else [])
         if content:

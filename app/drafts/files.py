@@ -205,7 +205,9 @@ class _Writer:
         return typeset("a" + text.lstrip(" "), self.lang)[1:]
 
     def section(self, blocks: list[Block]) -> None:
-        in_headline = False  # bullets and quotes below a numbered headline belong to it
+        # Bullets and quotes below a numbered headline or paragraph belong to it (indented
+        # under it, as "4. … it is necessary to consider:" and its list in the reference).
+        in_headline = False
         for n, block in enumerate(blocks):
             item = block.items[0]
             if block.kind == "heading":
@@ -220,6 +222,7 @@ class _Writer:
             elif block.kind == "paragraph":
                 if self.spec.numbering == "paragraphs":
                     self.doc.numbered(self.pieces(item, number=True))
+                    in_headline = True
                 else:
                     self.doc.paragraph(self.pieces(item), in_item=in_headline)
             elif block.kind == "bullets":
@@ -296,6 +299,8 @@ def _build(
     writer = _Writer(doc, spec, sources, base_url, withdrawn)
     for section in spec.sections:
         doc.heading(2, typeset(section.title(draft.lang), draft.lang))
+        if spec.restarts:
+            doc.restart_numbering()
         writer.section(syntax.parse(content.sections.get(section.key, "")))
     return doc
 

@@ -3,8 +3,10 @@ exports (the DOCX through a background job with a progress page)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -227,6 +229,7 @@ def change_state(
     render: RenderDep,
     to: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    seen_version: Annotated[int, Form()] = -1,
 ) -> Response:
     draft = service.get_draft(db, viewer, draft_id)
     with redraw_if_refused(
@@ -234,7 +237,8 @@ def change_state(
             request, render, db, viewer, draft, lang, now, errors=refusal.errors, status_code=422
         )
     ):
-        service.change_state(db, viewer, draft, to=to, note=note, now=now)
+        seen = seen_version if seen_version >= 0 else None
+        service.change_state(db, viewer, draft, to=to, note=note, now=now, seen_version=seen)
     return redirect(request, url_for("draft", lang=lang, draft_id=draft.id))
 
 
@@ -399,9 +403,16 @@ def _export(
         context = {
             "space_view": space_view,
             "draft": draft,
-            "withdrawn": [known[key] for key in gone.keys if key in known],
-            "fmt": fmt,
-            "export_url": request.url.path,
+            # (element id, source): "c:5/es" → "withdrawn-c-5-es"
+            "withdrawn": [
+                ("withdrawn-" + re.sub(r"[:/]", "-", key), known[key])
+                for key in gone.keys
+                if key in known
+            ],
+            "choices": {
+                choice: f"{request.url.path}?{urlencode({'withdrawn': choice.value})}"
+                for choice in (files.Withdrawn.REMOVE, files.Withdrawn.MARK)
+            },
         }
         return render(request, "drafts/withdrawn.html", context, status_code=409, headers=PRIVATE)
     if fmt == "md":

@@ -272,14 +272,32 @@ def save(
 
 
 def change_state(
-    db: Session, viewer: Viewer, draft: NoteDraft, *, to: str, note: str, now: datetime
+    db: Session,
+    viewer: Viewer,
+    draft: NoteDraft,
+    *,
+    to: str,
+    note: str,
+    now: datetime,
+    seen_version: int | None = None,
 ) -> None:
-    """Move a draft to the state `to` names (a DraftState's value, as the form sends it)."""
+    """Move a draft to the state `to` names (a DraftState's value, as the form sends it).
+
+    `seen_version`, the version the moderator was reading: a review or an approval
+    applies to that text, so a save landed since makes it refused, never carried over.
+    """
     _require_moderator(viewer, draft.space_id)
     target = state_or_none(DraftState, to)
     # Checked again on the row as it is when the conditional UPDATE wins: two moderators
     # approving at once make one transition, not two revisions with the same number.
     for _attempt in range(5):
+        if seen_version is not None and seen_version != draft.version:
+            message = gettext(
+                "Someone saved this draft after you opened it (version %(number)s now)."
+                " Read that version, then choose again.",
+                number=draft.version,
+            )
+            raise FormErrors({"state": message})
         if target is None or target not in TRANSITIONS[draft.state]:
             raise FormErrors({"state": gettext("This draft cannot move to that state now.")})
         if claim_version(db, draft, draft.version):

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.drafts.syntax import Content
 from app.models import DraftRevision, Excerpt, NoteDraft
 from app.models.comments import CommentStatus
 from tests.factories import Factory, sign_in
@@ -384,3 +385,32 @@ def test_the_word_count_says_when_it_is_over_the_target(
     assert "over" not in (count.attributes.get("class") or "").split()
     french = client.post(f"/fr/drafts/{draft.id}/words", data={"section_background": words})
     assert "202 mots au-delà de l’objectif" in one(parse(french.text), "#word-count").text()
+
+
+def test_an_approval_applies_to_the_version_its_moderator_read(
+    client: TestClient, db: Session, world: dict
+) -> None:
+    url = _create(client)
+    draft = db.scalars(select(NoteDraft)).one()
+    assert client.post(f"{url}/state", data={"to": "in-review"}).status_code == 303
+    db.refresh(draft)
+    page = parse(client.get(url).text)
+    seen = one(page, "#state input[name=seen_version]").attributes["value"]
+    assert seen == str(draft.version)
+    # Omar saves meanwhile: Mona's approval, made reading the version before, is refused.
+    sign_in(client, world["omar"])
+    assert client.post(url, data=_form(draft, background="Omar's late change.")).status_code == 303
+    sign_in(client, world["mona"])
+    response = client.post(f"{url}/state", data={"to": "approved", "seen_version": seen})
+    assert response.status_code == 422
+    db.refresh(draft)
+    assert draft.state == "in-review"
+    [message] = texts(parse(response.text), "#draft .error-summary li")
+    assert f"version {draft.version} now" in message
+    # Read again, approved: the version approved is the one read.
+    fresh = one(parse(client.get(url).text), "#state input[name=seen_version]")
+    form = {"to": "approved", "seen_version": fresh.attributes["value"]}
+    assert client.post(f"{url}/state", data=form).status_code == 303
+    db.refresh(draft)
+    assert draft.state == "approved"
+    assert "Omar's late change." in Content.of(draft.content).sections["background"]

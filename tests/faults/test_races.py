@@ -183,6 +183,10 @@ def _message(lang: str, english: str) -> str:
     return " ".join(text.split())
 
 
+STALE_APPROVAL = (
+    "Someone saved this draft after you opened it (version %(number)s now)."
+    " Read that version, then choose again."
+)
 STALE_COMMENT = (
     "This comment was changed elsewhere after you opened it. The current text "
     "is shown above; your text is kept below: merge them and save again."
@@ -528,6 +532,45 @@ def test_racing_save_and_approval_never_change_an_approved_text(racing: Racing) 
             page = parse(answers[0].text)
             kept = one(page, "textarea[name=section_background]").text()
             assert kept == form["section_background"]
+    assert problems == []
+
+
+def test_racing_save_and_approval_of_the_version_read_make_one_of_them(racing: Racing) -> None:
+    """An approval names the version its moderator read: a save racing it either lands
+    first (and the approval, of a text nobody read, is refused) or is refused after it."""
+    langs = ("en", "fr")
+    clients = racing.pair((racing.mona, racing.marc), langs)
+    problems: list[str] = []
+    for n in range(1, ROUNDS // 2 + 1):
+        draft_id = _new_draft(racing)
+        with transaction(racing.factory) as db:
+            read_as(db, ANONYMOUS, Purpose.SYSTEM)
+            draft = db.get_one(NoteDraft, draft_id)
+            viewer = Factory(db).viewer(racing.mona)
+            drafts.change_state(db, viewer, draft, to="in-review", note="", now=datetime.now(UTC))
+            read = draft.version
+            read_content = draft.content
+            form = _draft_form(draft, str(read), background=f"Round {n}: unread words.")
+        approval = {"to": "approved", "seen_version": str(read)}
+        sends = [
+            partial(clients[0].post, f"/{langs[0]}/drafts/{draft_id}", data=form),
+            partial(clients[1].post, f"/{langs[1]}/drafts/{draft_id}/state", data=approval),
+        ]
+        answers = race(racing, ("note_drafts", "draft_revisions"), *sends)
+        codes = [a.status_code for a in answers]
+        with racing.look() as db:
+            draft = db.get_one(NoteDraft, draft_id)
+        if sorted(codes) != [303, 422]:
+            problems.append(f"round {n}: answered {codes}")
+            continue
+        assert draft.version == read + 1  # one change only
+        if codes[0] == 303:  # the save won: nothing approved that nobody read
+            assert draft.state == "in-review"
+            said = _message(langs[1], STALE_APPROVAL) % {"number": draft.version}
+            assert texts(parse(answers[1].text), ".error-summary li") == [said]
+        else:
+            assert draft.state == "approved"
+            assert draft.content == read_content
     assert problems == []
 
 

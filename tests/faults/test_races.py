@@ -490,6 +490,19 @@ def test_racing_new_versions_of_an_approved_draft_make_one(racing: Racing) -> No
     assert problems == []
 
 
+def _in_review(racing: Racing, words: str) -> tuple[int, int, dict[str, object], dict[str, str]]:
+    """A new draft sent for review: its id, version and content, and a save form for it
+    (based on that version) writing `words` in its first section."""
+    draft_id = _new_draft(racing)
+    with transaction(racing.factory) as db:
+        read_as(db, ANONYMOUS, Purpose.SYSTEM)
+        draft = db.get_one(NoteDraft, draft_id)
+        viewer = Factory(db).viewer(racing.mona)
+        drafts.change_state(db, viewer, draft, to="in-review", note="", now=datetime.now(UTC))
+        form = _draft_form(draft, str(draft.version), background=words)
+        return draft_id, draft.version, dict(draft.content), form
+
+
 def test_racing_save_and_approval_never_change_an_approved_text(racing: Racing) -> None:
     """A save racing an approval either lands before it (and is what was approved) or is
     refused, its text sent back: never a change after the approved version."""
@@ -497,13 +510,7 @@ def test_racing_save_and_approval_never_change_an_approved_text(racing: Racing) 
     clients = racing.pair((racing.mona, racing.marc), langs)
     problems: list[str] = []
     for n in range(1, ROUNDS // 2 + 1):
-        draft_id = _new_draft(racing)
-        with transaction(racing.factory) as db:
-            read_as(db, ANONYMOUS, Purpose.SYSTEM)
-            draft = db.get_one(NoteDraft, draft_id)
-            viewer = Factory(db).viewer(racing.mona)
-            drafts.change_state(db, viewer, draft, to="in-review", note="", now=datetime.now(UTC))
-            form = _draft_form(draft, str(draft.version), background=f"Round {n}: late words.")
+        draft_id, _version, _content, form = _in_review(racing, f"Round {n}: late words.")
         sends = [
             partial(clients[0].post, f"/{langs[0]}/drafts/{draft_id}", data=form),
             partial(
@@ -542,15 +549,7 @@ def test_racing_save_and_approval_of_the_version_read_make_one_of_them(racing: R
     clients = racing.pair((racing.mona, racing.marc), langs)
     problems: list[str] = []
     for n in range(1, ROUNDS // 2 + 1):
-        draft_id = _new_draft(racing)
-        with transaction(racing.factory) as db:
-            read_as(db, ANONYMOUS, Purpose.SYSTEM)
-            draft = db.get_one(NoteDraft, draft_id)
-            viewer = Factory(db).viewer(racing.mona)
-            drafts.change_state(db, viewer, draft, to="in-review", note="", now=datetime.now(UTC))
-            read = draft.version
-            read_content = draft.content
-            form = _draft_form(draft, str(read), background=f"Round {n}: unread words.")
+        draft_id, read, read_content, form = _in_review(racing, f"Round {n}: unread words.")
         approval = {"to": "approved", "seen_version": str(read)}
         sends = [
             partial(clients[0].post, f"/{langs[0]}/drafts/{draft_id}", data=form),

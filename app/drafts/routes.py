@@ -4,6 +4,7 @@ exports (the DOCX through a background job with a progress page)."""
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -126,9 +127,7 @@ def _editor(
         spec=service.template_of(draft),
         title=draft.title if title is None else title,
         sections=shown,
-        block=block
-        if block is not None
-        else title_block.form_values({f"block_{k}": v for k, v in vars(saved_block).items()}),
+        block=block if block is not None else asdict(saved_block),
         words=sum(syntax.word_count(t) for t in shown.values()),
         base_version=draft.version if base_version is None else base_version,
         sources=service.sources(db, draft, space_view.space, space_view.moderator_ids),
@@ -410,8 +409,8 @@ def _export(
                 if key in known
             ],
             "choices": {
-                choice: f"{request.url.path}?{urlencode({'withdrawn': choice.value})}"
-                for choice in (files.Withdrawn.REMOVE, files.Withdrawn.MARK)
+                option: f"{request.url.path}?{urlencode({'withdrawn': option.value})}"
+                for option in (files.Withdrawn.REMOVE, files.Withdrawn.MARK)
             },
         }
         return render(request, "drafts/withdrawn.html", context, status_code=409, headers=PRIVATE)

@@ -279,15 +279,14 @@ def version_page(
     revision = versions.version_of(db, viewer, draft, version)
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
     content = Content.of(revision.content)
-    sections = content.sections
     context = {
         "block": title_block.TitleBlock.of(content.title_block),
         "space_view": space_view,
         "draft": draft,
         "spec": service.template_of(draft),
         "revision": revision,
-        "sections": sections,
-        "words": sum(syntax.word_count(t) for t in sections.values()),
+        "sections": content.sections,
+        "words": content.words(),
         "numbers": versions.numbers(db, draft),
     }
     return render(request, "drafts/version.html", context, headers=PRIVATE)
@@ -337,8 +336,6 @@ def version_export(
 ) -> Response:
     """One version's files, made from that version's title and sections."""
     draft = service.get_draft(db, viewer, draft_id)
-    if fmt not in ("md", "docx"):
-        raise NotFound
     then = versions.as_it_was(draft, versions.version_of(db, viewer, draft, version))
     return _export(request, render, db, viewer, then, lang, fmt, now, settings)
 
@@ -375,8 +372,6 @@ def export(
 ) -> Response:
     """Markdown at once; DOCX from a background job, whose page this redirects to."""
     draft = service.get_draft(db, viewer, draft_id)
-    if fmt not in ("md", "docx"):
-        raise NotFound
     return _export(request, render, db, viewer, draft, lang, fmt, now, settings)
 
 
@@ -391,6 +386,8 @@ def _export(
     now: datetime,
     settings: Settings,
 ) -> Response:
+    if fmt not in ("md", "docx"):
+        raise NotFound
     space_view = spaces.space_of(db, viewer, draft.space_id, lang=lang, now=now)
     choice = request.query_params.get("withdrawn", "")
     withdrawn = files.Withdrawn(choice) if choice in set(files.Withdrawn) else files.Withdrawn.ASK

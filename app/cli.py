@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 from sqlalchemy import select
@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from app import policy
 from app.config import get_settings
 from app.db import create_db_engine, make_session_factory, transaction
+
+if TYPE_CHECKING:
+    from app.models import Space
 
 
 @contextmanager
@@ -214,13 +217,16 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     "--interval", default=5.0, show_default=True, type=float, help="Seconds between polls."
 )
 def worker(once: bool, interval: float) -> None:
-    """Send the queued notification e-mails (and the daily moderator digests)."""
+    """Send the queued notification e-mails (and the daily moderator digests), and analyse
+    comments for the synthesis workbench (embeddings, then themes)."""
     import signal
     import threading
 
     from app import logs
     from app.main import PAGES  # noqa: F401  importing it installs the pages e-mails link to
     from app.notifications.worker import run
+    from app.synthesis import embedder
+    from app.synthesis import worker as synthesis
 
     logs.configure()
     settings = get_settings()
@@ -229,11 +235,121 @@ def worker(once: bool, interval: float) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_args: stop.set())
     engine = create_db_engine(settings.resolved_database_url, echo=settings.sql_echo)
+    factory = make_session_factory(engine)
+    # Embedding is CPU work in C (the GIL is released): a thread of its own keeps the
+    # e-mails flowing while a big consultation is analysed.
+    analysed: list[int] = []
+    analysis = threading.Thread(
+        target=lambda: analysed.append(
+            synthesis.run(
+                factory, embedder.from_settings(settings), once=once, interval=interval, stop=stop
+            )
+        ),
+        name="synthesis",
+        daemon=True,
+    )
+    analysis.start()
     try:
-        sent = run(make_session_factory(engine), settings, once=once, interval=interval, stop=stop)
+        sent = run(factory, settings, once=once, interval=interval, stop=stop)
+        analysis.join()
     finally:
         engine.dispose()
-    click.echo(f"Sent {sent} e-mail(s).")
+    click.echo(f"Sent {sent} e-mail(s); analysed {sum(analysed)} text(s).")
+
+
+def _space_or_fail(db: Session, slug: str) -> Space:
+    from app.errors import NotFound
+    from app.interchange import dump
+
+    try:
+        return dump.space_by_slug(db, slug)
+    except NotFound:
+        raise click.ClickException(f"No space has the address {slug!r}.") from None
+
+
+def _refresh(slug: str) -> None:
+    """Embed what the space still has queued and recompute its themes if they are due."""
+    from datetime import timedelta
+
+    from app.synthesis import embedder
+    from app.synthesis import worker as synthesis
+
+    settings = get_settings()
+    with _session() as db:
+        space_id = _space_or_fail(db, slug).id
+    engine = create_db_engine(settings.resolved_database_url)
+    try:
+        synthesis.run(
+            make_session_factory(engine),
+            embedder.from_settings(settings),
+            once=True,
+            auto_every=timedelta(0),
+            space_id=space_id,
+        )
+    finally:
+        engine.dispose()
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--question", type=int, default=None, help="Only this question's themes.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(["en", "fr", "es"]))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+@click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    show_default=True,
+    help="Analyse what is queued for the space first (as the worker would).",
+)
+def themes(slug: str, question: int | None, lang: str, as_json: bool, refresh: bool) -> None:
+    """The themes of the space SLUG, with their comments' ids and labels."""
+    import json
+
+    from app.i18n import using
+    from app.synthesis import service
+
+    if refresh:
+        _refresh(slug)
+    with _session() as db, using(lang):
+        space = _space_or_fail(db, slug)
+        board = service.board(
+            db,
+            service.as_moderator(space),
+            space,
+            lang,
+            question=question,
+            all_questions=question is None,
+        )
+        report = service.board_report(board, lang)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for theme in board.themes:
+        where = f"question {theme.question}" if theme.question else "own posts"
+        click.echo(f"[{theme.id}] {where}: {theme.label} ({theme.comments} comment(s))")
+
+
+@main.command("near-duplicates")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
+@click.option("--refresh/--no-refresh", default=True, show_default=True)
+def near_duplicates(slug: str, as_json: bool, refresh: bool) -> None:
+    """Groups of comments of the space SLUG that make the same point."""
+    import json
+
+    from app.synthesis import service
+
+    if refresh:
+        _refresh(slug)
+    with _session() as db:
+        space = _space_or_fail(db, slug)
+        groups = service.near_duplicates(db, service.as_moderator(space), space)
+        report = service.duplicates_report(groups)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for group in groups:
+        click.echo(", ".join(f"#{r.comment_id} ({r.lang})" for r in group))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,19 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(
         default=8, description="Delivery attempts of one e-mail before it is given up."
     )
+    embeddings_url: str | None = Field(
+        default=None,
+        description=(
+            "An OpenAI-compatible embeddings service (its base URL, ending in /v1) for the "
+            "synthesis workbench; unset: the multilingual model shipped with the app."
+        ),
+    )
+    embeddings_model: str = Field(
+        default="", description="Model name sent to the embeddings service."
+    )
+    embeddings_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the embeddings service."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 
+from app.db import create_db_engine
 from app.migrate import alembic_config
 from app.models import Base
 from app.models.search import compared
@@ -49,6 +50,7 @@ def test_the_note_word_target_migration_goes_down_and_up(tmp_path: Path) -> None
                 return int(found.scalar_one())
 
         assert "note_word_target" in columns()
+        command.downgrade(alembic_config(url), "4f1c8b2d6e93")  # the later ones first
         before = triggers()
         command.downgrade(alembic_config(url), "9e4d7a1c2b58")
         assert "note_word_target" not in columns()
@@ -56,6 +58,26 @@ def test_the_note_word_target_migration_goes_down_and_up(tmp_path: Path) -> None
         assert triggers() == before
         command.upgrade(alembic_config(url), "head")
         assert "note_word_target" in columns()
+    finally:
+        engine.dispose()
+        own_db.drop(url)
+
+
+def test_the_analysis_migration_goes_down_and_up(tmp_path: Path) -> None:
+    url = own_db.create(tmp_path, "analysis_migration")
+    engine = create_db_engine(url)  # with the search index's SQL function
+    try:
+
+        def tables() -> set[str]:
+            return set(inspect(engine).get_table_names())
+
+        assert {"analysis_jobs", "embeddings", "themes"} <= tables()
+        command.downgrade(alembic_config(url), "4f1c8b2d6e93")
+        assert not {"analysis_jobs", "embeddings", "themes"} & tables()
+        with engine.begin() as conn:  # the triggers went with them: writing still works
+            conn.execute(text("UPDATE comments SET body_html = body_html || ' '"))
+        command.upgrade(alembic_config(url), "head")
+        assert {"analysis_jobs", "embeddings", "themes"} <= tables()
     finally:
         engine.dispose()
         own_db.drop(url)

@@ -6,6 +6,7 @@ Only the space's moderators curate; curation is never shown to participants.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,6 +97,16 @@ def add_tag(
         )
         db.flush()
     return tag
+
+
+def objective_tags(db: Session, comment_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(comment, objective number) for each Global Compact objective these are tagged with."""
+    rows = db.execute(
+        select(CommentTag.comment_id, Tag.code)
+        .join(Tag, Tag.id == CommentTag.tag_id)
+        .where(CommentTag.comment_id.in_(comment_ids), Tag.taxonomy == gcm.TAXONOMY)
+    )
+    return [(comment_id, int(code)) for comment_id, code in rows]
 
 
 def remove_tag(db: Session, viewer: Viewer, comment: Comment, tag_id: int) -> None:

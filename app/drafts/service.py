@@ -446,6 +446,14 @@ def _cited(content: Content) -> list[Citation]:
     return list(seen.values())
 
 
+def cited_comment_ids(db: Session, draft: NoteDraft) -> set[int]:
+    """The comments a draft quotes, directly or through an excerpt (published ones)."""
+    resolved = _resolve(
+        db, _cited(Content.of(draft.content)), draft.space_id, policy.Purpose.PUBLISHED
+    )
+    return {r.comment.id for r in resolved.values() if r.comment is not None}
+
+
 def _remember_sources(db: Session, content: Content, space_id: int) -> None:
     """Fingerprint each newly cited source, so a later edit of it can be noticed."""
     new = [cite for cite in _cited(content) if cite.key not in content.cited]

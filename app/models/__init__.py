@@ -1,6 +1,15 @@
 """All mapped classes, imported here so metadata is complete for Alembic."""
 
 from app.models.accounts import AccountToken, User, UserSession
+from app.models.analysis import (
+    AnalysisJob,
+    Embedding,
+    NearDuplicate,
+    ObjectiveSuggestion,
+    SpaceAnalysis,
+    Theme,
+    ThemeMember,
+)
 from app.models.base import Base
 from app.models.comments import Attachment, Comment, CommentRevision, CommentTranslation
 from app.models.curation import (
@@ -20,6 +29,7 @@ from app.models.spaces import Space, SpaceModerator, SpaceText
 
 __all__ = [
     "AccountToken",
+    "AnalysisJob",
     "Assignment",
     "Attachment",
     "Ban",
@@ -31,18 +41,24 @@ __all__ = [
     "Curation",
     "DraftRevision",
     "EmailOptOut",
+    "Embedding",
     "Excerpt",
     "Flag",
     "Follow",
     "ModerationEvent",
+    "NearDuplicate",
     "NoteDraft",
+    "ObjectiveSuggestion",
     "OutboxMessage",
     "RateCounter",
     "SearchEntry",
     "Space",
+    "SpaceAnalysis",
     "SpaceModerator",
     "SpaceText",
     "Tag",
+    "Theme",
+    "ThemeMember",
     "User",
     "UserSession",
 ]

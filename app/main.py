@@ -21,6 +21,7 @@ from app.exports.jobs import Failure, JobState
 from app.exports.routes import router as exports_router
 from app.interchange.routes import router as interchange_router
 from app.logs import RequestIdMiddleware
+from app.models.analysis import ThemeKind
 from app.moderation.queries import QueueFilter
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import UnsubscribePage
@@ -31,6 +32,9 @@ from app.spaces import cards
 from app.spaces.comment_routes import router as comment_pages_router
 from app.spaces.routes import own_reader as space_page_router
 from app.spaces.routes import router as spaces_router
+from app.synthesis.routes import router as synthesis_router
+from app.synthesis.unheard import GapKind
+from app.synthesis.workbench_routes import router as workbench_router
 from app.web import form_errors, urls
 from app.web.assets import ASSETS, STATIC_DIR
 from app.web.compression import GZIP_OPTIONS
@@ -72,6 +76,8 @@ for _pages in (
     interchange_router,
     exports_router,
     search_router,
+    synthesis_router,
+    workbench_router,
 ):
     _READ_AS_READER.include_router(_pages)
 PAGES.include_router(_READ_AS_READER)
@@ -97,7 +103,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # What the shared plumbing (app/web) needs from features, handed in here: it imports none.
     app.state.resolve_viewer = accounts.resolve_viewer
     features = install_states(
-        Failure, JobState, QueueFilter, SourceWarning, UnsubscribePage, VerifyPage
+        Failure,
+        GapKind,
+        JobState,
+        QueueFilter,
+        SourceWarning,
+        ThemeKind,
+        UnsubscribePage,
+        VerifyPage,
     )
     app.state.renderer = Renderer(build_templates(installs=[cards.install, features]))
     app.state.page_cache = PageCache(settings.page_cache_mb * 1024 * 1024)

@@ -29,7 +29,17 @@ from app.config import Settings
 from app.curation import service as curation
 from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
-from app.models import Comment, Space, SpaceModerator, User
+from app.models import (
+    Comment,
+    NearDuplicate,
+    ObjectiveSuggestion,
+    Space,
+    SpaceModerator,
+    Theme,
+    ThemeMember,
+    User,
+)
+from app.models.analysis import ThemeKind
 from app.models.spaces import PostingPolicy
 from app.moderation import bans, decisions, flags
 from app.notifications import subscriptions
@@ -156,6 +166,7 @@ class HostileWorld:
     ban_id: int
     unsubscribe_token: str
     tag_ids: list[int] = field(default_factory=list)
+    theme_id: int = 0
 
     @property
     def slug(self) -> str:
@@ -291,6 +302,7 @@ def seed(
         now=now,
     )
     subscriptions.follow(db, part.id, space.id, now)
+    theme = _themes(db, space, question, comment, reply, hidden)
     db.flush()
     return HostileWorld(
         space=space,
@@ -310,7 +322,55 @@ def seed(
         ban_id=ban.id,
         unsubscribe_token=subscriptions.make_token(secret_key, part.id, "reply"),
         tag_ids=[tag.id],
+        theme_id=theme.id,
     )
+
+
+def _themes(
+    db: Session, space: Space, question: Comment, comment: Comment, reply: Comment, hidden: Comment
+) -> Theme:
+    """What the synthesis worker would leave, written directly (the sweep checks display,
+    not grouping): a theme named and labelled with payloads, its passage in the hostile
+    comment, a near-duplicate pair and a suggested objective."""
+    number = int(question.path[1:11])
+    theme = Theme(
+        space_id=space.id,
+        question_number=number,
+        kind=ThemeKind.THEME,
+        name=TITLE[:120],
+        labels={lang: TAG for lang in ("en", "fr", "es")},
+        passages=[
+            {
+                "comment_id": comment.id,
+                "text_key": "",
+                "lang": comment.lang,
+                "start": 0,
+                "end": 40,
+                "comment_version": comment.version,
+                "score": 0.9,
+            }
+        ],
+    )
+    other = Theme(
+        space_id=space.id, question_number=number, kind=ThemeKind.THEME, name="", labels={"en": TAG}
+    )
+    db.add_all([theme, other])
+    db.flush()
+    db.add_all(
+        [
+            ThemeMember(comment_id=comment.id, theme_id=theme.id, pinned=False),
+            ThemeMember(comment_id=reply.id, theme_id=other.id, pinned=False),
+            ThemeMember(comment_id=hidden.id, theme_id=theme.id, pinned=False),
+            NearDuplicate(
+                comment_id=comment.id, space_id=space.id, group_id=comment.id, similarity=0.99
+            ),
+            NearDuplicate(
+                comment_id=reply.id, space_id=space.id, group_id=comment.id, similarity=0.99
+            ),
+            ObjectiveSuggestion(comment_id=comment.id, code=20, confidence=0.9),
+        ]
+    )
+    return theme
 
 
 # --- What "inert" means for a response ---------------------------------------------------
@@ -525,6 +585,23 @@ def get_urls(w: HostileWorld, lang: str) -> dict[str, list[str]]:
         "/{lang}/spaces/{slug}/digest/jobs/{job_id}/file": [
             f"/{lang}/spaces/{s}/digest/jobs/{'A' * 24}/file"
         ],
+        "/{lang}/spaces/{slug}/themes": [
+            f"/{lang}/spaces/{s}/themes",
+            f"/{lang}/spaces/{s}/themes?question={q(SEARCH_NUL)}",
+        ],
+        "/{lang}/spaces/{slug}/near-duplicates": [f"/{lang}/spaces/{s}/near-duplicates"],
+        "/{lang}/themes/{theme_id}": [
+            f"/{lang}/themes/{w.theme_id}",
+            f"/{lang}/themes/{q(HOSTILE_ID)}",
+        ],
+        "/{lang}/drafts/{draft_id}/workbench": [
+            f"/{lang}/drafts/{w.draft_id}/workbench",
+            f"/{lang}/drafts/{w.draft_id}/workbench?q=window+pwned&theme={w.theme_id}",
+            f"/{lang}/drafts/{w.draft_id}/workbench?question={q(SEARCH_NUL)}&theme={q(SEARCH_NUL)}"
+            f"&objective={q(SEARCH_NUL)}&language={q(SEARCH_NUL)}&state={q(SEARCH_NUL)}"
+            f"&q={q(SEARCH_NUL)}&page={q(SEARCH_NUL)}",
+        ],
+        "/{lang}/drafts/{draft_id}/unheard": [f"/{lang}/drafts/{w.draft_id}/unheard"],
     }
 
 
@@ -614,6 +691,24 @@ def post_cases(w: HostileWorld, lang: str) -> dict[str, PostCase]:
             f"/{lang}/drafts/{w.draft_id}/words", "moderator", sections
         ),
         "/{lang}/admin/import": PostCase(f"/{lang}/admin/import", "admin"),
+        "/{lang}/spaces/{slug}/themes/recompute": PostCase(
+            f"/{lang}/spaces/{s}/themes/recompute", "moderator"
+        ),
+        **{
+            f"/{{lang}}/themes/{{theme_id}}/{action}": PostCase(
+                f"/{lang}/themes/{w.theme_id}/{action}", "moderator"
+            )
+            for action in ("rename", "merge", "split", "move", "keep", "assign")
+        },
+        "/{lang}/comments/{comment_id}/suggestions": PostCase(
+            f"/{lang}/comments/{c}/suggestions", "moderator"
+        ),
+        "/{lang}/drafts/{draft_id}/workbench": PostCase(
+            f"/{lang}/drafts/{w.draft_id}/workbench", "moderator", sections
+        ),
+        "/{lang}/drafts/{draft_id}/workbench/cite": PostCase(
+            f"/{lang}/drafts/{w.draft_id}/workbench/cite", "moderator", sections
+        ),
     }
 
 

@@ -66,6 +66,9 @@ def _panel(
         "comment": comment,
         "c": spaces.comment_alone(db, viewer, comment.id, space_view, lang=lang),
         "panel": service.panel(db, viewer, comment),
+        "objective_suggestions": service.suggested_objectives(db, viewer, [comment.id], lang).get(
+            comment.id, []
+        ),
         "objectives": [(n, gcm.label(n, lang)) for n in gcm.OBJECTIVES],
         "gcm_label": gcm.label,
         "sections": section_choices(lang),

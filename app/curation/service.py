@@ -6,6 +6,7 @@ Only the space's moderators curate; curation is never shown to participants.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,17 @@ from app.curation.note_templates import section_choices
 from app.errors import Forbidden, FormErrors, NotFound
 from app.i18n import gettext
 from app.markup import plain_text
-from app.models import Assignment, Comment, CommentTag, CommentTranslation, Curation, Excerpt, Tag
+from app.models import (
+    Assignment,
+    Comment,
+    CommentTag,
+    CommentTranslation,
+    Curation,
+    Excerpt,
+    ObjectiveSuggestion,
+    Tag,
+)
+from app.models.analysis import SuggestionState
 from app.models.base import state_or_none
 from app.models.curation import FREE_TAGS, EditorialState
 from app.policy import Viewer
@@ -107,6 +118,57 @@ def objective_tags(db: Session, comment_ids: Sequence[int]) -> list[tuple[int, i
         .where(CommentTag.comment_id.in_(comment_ids), Tag.taxonomy == gcm.TAXONOMY)
     )
     return [(comment_id, int(code)) for comment_id, code in rows]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An objective the workbench suggested for a comment from what it says."""
+
+    comment_id: int
+    code: int
+    label: str
+    confidence: float
+    likely: bool
+
+
+# From this confidence on a suggested objective is shown as likely: precision 0.94 on the
+# bench set (0.85 from 0.885, 1.0 from 0.895; bench/synthesis.py, bench/RESULTS.md). Here,
+# below the synthesis package that makes the suggestions, so both read one value.
+LIKELY = 0.89
+
+
+def suggested_objectives(
+    db: Session, viewer: Viewer, comment_ids: Sequence[int], lang: str
+) -> dict[int, list[Suggestion]]:
+    """Objectives suggested (not dismissed, not yet tagged) for these comments, most
+    confident first; only for the spaces the viewer moderates."""
+    rows = db.execute(
+        select(
+            ObjectiveSuggestion.comment_id,
+            ObjectiveSuggestion.code,
+            ObjectiveSuggestion.confidence,
+            Comment.space_id,
+        )
+        .join(Comment, Comment.id == ObjectiveSuggestion.comment_id)
+        .where(
+            ObjectiveSuggestion.comment_id.in_(comment_ids),
+            ObjectiveSuggestion.state == SuggestionState.SUGGESTED,
+        )
+        .order_by(ObjectiveSuggestion.comment_id, ObjectiveSuggestion.confidence.desc())
+    ).all()
+    found: dict[int, list[Suggestion]] = defaultdict(list)
+    for row in rows:
+        if policy.can_moderate(viewer, row.space_id):
+            found[row.comment_id].append(
+                Suggestion(
+                    row.comment_id,
+                    row.code,
+                    gcm.label(row.code, lang),
+                    row.confidence,
+                    row.confidence >= LIKELY,
+                )
+            )
+    return found
 
 
 def remove_tag(db: Session, viewer: Viewer, comment: Comment, tag_id: int) -> None:

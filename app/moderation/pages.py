@@ -24,6 +24,7 @@ class QueueContext(PageContext):
     flags: dict[int, list[OpenFlag]]  # open reports, by comment
     counts: Waiting
     bans: Sequence[Suspension]
+    repeats: dict[int, int]  # how many other comments each item repeats (near-duplicates)
     errors: dict[str, str]
     form: dict[str, Any]  # what a refused decision on several comments sent, to fill in again
     done: int | None  # how many comments the last decision dealt with

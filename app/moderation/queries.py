@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, Select, Subquery, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.models import Ban, Comment, Flag, Space, User
+from app.models import Ban, Comment, Flag, NearDuplicate, Space, User
 from app.models.comments import CommentStatus
 from app.models.moderation import FlagReason, FlagResolution
 from app.policy import Purpose, for_purpose
@@ -151,3 +151,23 @@ def flag_reason_counts(space_id: int) -> Select[FlagReason, FlagResolution | Non
         .group_by(Flag.reason, Flag.resolution)
         .order_by(Flag.reason, Flag.resolution)
     )
+
+
+def repeats_of(db: Session, comment_ids: Sequence[int]) -> dict[int, int]:
+    """How many other comments each of these repeats (its group of near-duplicates, as
+    the synthesis worker found it, less itself); comments in no group are left out."""
+    rows = db.execute(
+        select(NearDuplicate.comment_id, NearDuplicate.group_id).where(
+            NearDuplicate.comment_id.in_(comment_ids)
+        )
+    ).all()
+    if not rows:
+        return {}
+    sizes = Counter(
+        db.scalars(
+            select(NearDuplicate.group_id).where(
+                NearDuplicate.group_id.in_({r.group_id for r in rows})
+            )
+        )
+    )
+    return {r.comment_id: sizes[r.group_id] - 1 for r in rows if sizes[r.group_id] > 1}

@@ -52,6 +52,7 @@ class Queue:
     flags: dict[int, list[OpenFlag]]  # open reports, by comment
     counts: Waiting
     bans: Sequence[Suspension]
+    repeats: dict[int, int]  # how many other comments each item repeats (near-duplicates)
 
 
 def queue(db: Session, space_id: int, show: QueueFilter, now: datetime) -> Queue:
@@ -61,6 +62,7 @@ def queue(db: Session, space_id: int, show: QueueFilter, now: datetime) -> Queue
         flags=queries.open_flags_by_comment(db, [item.id for item in items]),
         counts=waiting_in(db, space_id),
         bans=suspensions(db, space_id, now),
+        repeats=queries.repeats_of(db, [item.id for item in items]),
     )
 
 

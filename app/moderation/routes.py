@@ -249,6 +249,7 @@ def _queue(
         flags=queue.flags,
         counts=queue.counts,
         bans=queue.bans,
+        repeats=queue.repeats,
         errors=errors or {},
         form=form or {},
         done=done,

@@ -63,6 +63,14 @@ class Text:
     vector: Vectors
     spans: list[list[int]]
     sentence_vectors: Vectors
+    _lemmas: list[str] | None = None
+
+    @property
+    def lemmas(self) -> list[str]:
+        """Its words as lemmas, worked out once per computation (labels read them often)."""
+        if self._lemmas is None:
+            self._lemmas = labels.lemmas(self.words, self.lang)
+        return self._lemmas
 
 
 @dataclass
@@ -280,17 +288,17 @@ def _question_themes(
     placed_other = sorted(c for c, t in pinned_to.items() if t == other) if other else []
     out.append(PlannedTheme(other, question, ThemeKind.OTHER, apart + placed_other, None, {}, []))
     kept = [t for t in out if t.members or (t.id is not None)]
-    background = defaultdict(list)
-    for item in here:
-        for text in item.texts:
-            background[text.lang].append(text.words)
+    background = {
+        lang: labels.vocabulary(t.lemmas for i in here for t in i.texts if t.lang == lang)
+        for lang in LOCALES
+    }
     for theme in kept:
         _describe(theme, by_id, background)
     return kept
 
 
 def _describe(
-    theme: PlannedTheme, by_id: dict[int, Item], background: dict[str, list[str]]
+    theme: PlannedTheme, by_id: dict[int, Item], background: dict[str, labels.Vocabulary]
 ) -> None:
     members = [by_id[c] for c in theme.members if c in by_id]
     if not members:
@@ -299,11 +307,9 @@ def _describe(
     if theme.kind is ThemeKind.OTHER:
         return
     for lang in LOCALES:
-        texts = [t.words for i in members for t in i.texts if t.lang == lang]
-        if texts:
-            found = labels.labels({0: texts}, background[lang], lang)
-            if 0 in found:
-                theme.labels[lang] = found[0]
+        texts = [t.lemmas for i in members for t in i.texts if t.lang == lang]
+        if texts and (found := labels.label(texts, background[lang])):
+            theme.labels[lang] = found
     candidates, rows = [], []
     for item in members:
         for text in item.texts:

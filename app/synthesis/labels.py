@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import simplemma
@@ -42,31 +43,38 @@ def lemmas(text: str, lang: str) -> list[str]:
     return out
 
 
-def labels(
-    groups: Mapping[int, Sequence[str]], background: Iterable[str], lang: str
-) -> dict[int, str]:
-    """For each group of texts (all in `lang`), its top lemmas against the background
-    (every text of the question in `lang`, the groups' own included)."""
-    counts = {
-        key: Counter(w for text in texts for w in lemmas(text, lang))
-        for key, texts in groups.items()
-    }
-    documents = [set(lemmas(text, lang)) for text in background]
-    frequency = Counter(w for doc in documents for w in doc)
-    total = max(len(documents), 1)
-    out = {}
-    for key, counter in counts.items():
-        size = sum(counter.values()) or 1
-        scored = sorted(
-            (
-                (count / size) * math.log(1 + total / frequency.get(word, 1)),
-                # Ties: the more frequent word, then alphabetical (stable labels).
-                count,
-                word,
-            )
-            for word, count in counter.items()
+@dataclass(frozen=True)
+class Vocabulary:
+    """In how many texts of a question (in one language) each lemma appears."""
+
+    frequency: Counter[str]
+    texts: int
+
+
+def vocabulary(texts: Iterable[Sequence[str]]) -> Vocabulary:
+    """Of lemmatised texts (`lemmas` of each): every text of the question in a language."""
+    frequency: Counter[str] = Counter()
+    count = 0
+    for words in texts:
+        frequency.update(set(words))
+        count += 1
+    return Vocabulary(frequency, count)
+
+
+def label(texts: Sequence[Sequence[str]], background: Vocabulary) -> str | None:
+    """The top lemmas of a group of lemmatised texts against their question's vocabulary
+    (class-based TF-IDF: frequent here, rare elsewhere); None when it has no word."""
+    counter = Counter(w for words in texts for w in words)
+    size = sum(counter.values()) or 1
+    total = max(background.texts, 1)
+    scored = sorted(
+        (
+            -(count / size) * math.log(1 + total / background.frequency.get(word, 1)),
+            # Ties: the more frequent word, then alphabetical (stable labels).
+            -count,
+            word,
         )
-        top = [word for _score, _count, word in sorted(scored, key=lambda s: (-s[0], -s[1], s[2]))]
-        if top:
-            out[key] = SEPARATOR.join(top[:TOP])
-    return out
+        for word, count in counter.items()
+    )
+    top = [word for _score, _count, word in scored[:TOP]]
+    return SEPARATOR.join(top) if top else None

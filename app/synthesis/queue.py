@@ -206,7 +206,8 @@ def store(
                         computed_at=now,
                     )
                 )
-            db.execute(delete(AnalysisJob).where(*key))
+            # Only the generation embedded: a change committed since keeps its job.
+            db.execute(delete(AnalysisJob).where(*key, AnalysisJob.generation == job.generation))
             touched.add(text.space_id)
             stored += 1
         _want(db, touched)
@@ -274,6 +275,19 @@ def run_once(
         fail(session_factory, claims, exc, now)
         return 0
     return store(session_factory, texts, results, embedder.name, now)
+
+
+def requeue_other_models(session_factory: sessionmaker[Session], model: str) -> int:
+    """Queue again every text whose vector another model made (the embedder changed)."""
+    with transaction(session_factory) as db:
+        dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+        stale = select(Embedding.comment_id, Embedding.text_key).where(Embedding.model != model)
+        result = db.execute(
+            dialect.insert(AnalysisJob)
+            .from_select(["comment_id", "text_key"], stale)
+            .on_conflict_do_nothing()
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def pending_in(db: Session, space_id: int) -> int:

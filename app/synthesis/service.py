@@ -493,48 +493,14 @@ def assign_passage(
     return excerpt
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    comment_id: int
-    code: int
-    label: str
-    confidence: float
-    likely: bool
+Suggestion = curation.Suggestion
 
 
 def suggestions(
     db: Session, viewer: Viewer, comment_ids: Sequence[int], lang: str
 ) -> dict[int, list[Suggestion]]:
     """Objectives suggested (not dismissed, not yet tagged) for these comments."""
-    from app.synthesis.objectives import STRONG
-
-    rows = db.execute(
-        select(
-            ObjectiveSuggestion.comment_id,
-            ObjectiveSuggestion.code,
-            ObjectiveSuggestion.confidence,
-            Comment.space_id,
-        )
-        .join(Comment, Comment.id == ObjectiveSuggestion.comment_id)
-        .where(
-            ObjectiveSuggestion.comment_id.in_(comment_ids),
-            ObjectiveSuggestion.state == SuggestionState.SUGGESTED,
-        )
-        .order_by(ObjectiveSuggestion.comment_id, ObjectiveSuggestion.confidence.desc())
-    ).all()
-    found: dict[int, list[Suggestion]] = defaultdict(list)
-    for row in rows:
-        if policy.can_moderate(viewer, row.space_id):
-            found[row.comment_id].append(
-                Suggestion(
-                    row.comment_id,
-                    row.code,
-                    gcm.label(row.code, lang),
-                    row.confidence,
-                    row.confidence >= STRONG,
-                )
-            )
-    return found
+    return curation.suggested_objectives(db, viewer, comment_ids, lang)
 
 
 def _suggestion(db: Session, viewer: Viewer, comment: Comment, code: int) -> ObjectiveSuggestion:
@@ -600,21 +566,91 @@ def near_duplicates(db: Session, viewer: Viewer, space: Space) -> list[list[Repe
     return sorted(found, key=lambda g: (-len(g), g[0].comment_id))
 
 
-def repeats_of(db: Session, comment_ids: Sequence[int]) -> dict[int, int]:
-    """For the moderation queue: how many other comments each of these repeats."""
-    rows = db.execute(
-        select(NearDuplicate.comment_id, NearDuplicate.group_id).where(
-            NearDuplicate.comment_id.in_(comment_ids)
-        )
-    ).all()
-    sizes = Counter(
-        db.scalars(
-            select(NearDuplicate.group_id).where(
-                NearDuplicate.group_id.in_({r.group_id for r in rows})
+# --- what the themes pages show besides the board ----------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberComment:
+    id: int
+    lang: str
+    author: str
+    text: str
+
+
+def members_of(
+    db: Session, viewer: Viewer, space: Space, theme_ids: Sequence[int]
+) -> dict[int, list[MemberComment]]:
+    """The published comments of these themes, with their words and authors."""
+    require_moderator(viewer, space.id)
+    found: dict[int, list[MemberComment]] = defaultdict(list)
+    for row in db.execute(
+        policy.for_purpose(
+            select(
+                ThemeMember.theme_id,
+                Comment.id,
+                Comment.lang,
+                Comment.body_html,
+                User.display_name,
             )
+            .join(Comment, Comment.id == ThemeMember.comment_id)
+            .join(User, User.id == Comment.author_id)
+            .where(
+                ThemeMember.theme_id.in_(theme_ids),
+                Comment.space_id == space.id,
+                Comment.status == CommentStatus.PUBLISHED,
+            )
+            .order_by(Comment.id),
+            policy.Purpose.PUBLISHED,
+        )
+    ):
+        found[row.theme_id].append(
+            MemberComment(row.id, row.lang, row.display_name, plain_text(row.body_html))
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class ThemePage:
+    space: Space
+    theme: ThemeView
+    comments: list[MemberComment]
+    others: list[ThemeView]  # the other themes of its question, where comments can go
+
+
+def theme_of(db: Session, viewer: Viewer, theme_id: int) -> Theme:
+    """A theme still standing (not merged away), for its space's moderators."""
+    return _theme(db, viewer, theme_id)
+
+
+def theme_page(db: Session, viewer: Viewer, theme_id: int, lang: str) -> ThemePage:
+    """One theme with its comments, and the other themes of its question."""
+    theme = _theme(db, viewer, theme_id)
+    space = db.get(Space, theme.space_id)
+    assert space is not None
+    shown = board(db, viewer, space, lang, question=theme.question_number, all_questions=False)
+    view = next((t for t in shown.themes if t.id == theme.id), None)
+    if view is None:  # a theme of comments set apart, none of them left
+        view = _view(theme, [], {}, {}, {}, {}, lang)
+    return ThemePage(
+        space,
+        view,
+        members_of(db, viewer, space, [theme.id]).get(theme.id, []),
+        [t for t in shown.themes if t.id != theme.id],
+    )
+
+
+def kept_passages(db: Session, passages: Iterable[Passage]) -> set[tuple[int, str, int, int]]:
+    """Which of these passages are already kept as excerpts (comment, language, offsets)."""
+    wanted = {(p.comment_id, p.lang, p.start, p.end) for p in passages}
+    if not wanted:
+        return set()
+    rows = db.execute(
+        select(Excerpt.comment_id, Excerpt.lang, Excerpt.start, Excerpt.end).where(
+            Excerpt.comment_id.in_(sorted({w[0] for w in wanted}))
         )
     )
-    return {r.comment_id: sizes[r.group_id] - 1 for r in rows}
+    found = {(row.comment_id, row.lang, row.start, row.end) for row in rows}
+    return found & wanted
 
 
 # --- for scripts (`roundtable themes`, `roundtable near-duplicates`) -------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 import numpy as np
 from sqlalchemy import select
@@ -26,11 +26,18 @@ from app.models import Comment, Embedding, NoteDraft, Space, User
 from app.models.analysis import OWN_TEXT, ThemeKind
 from app.models.comments import CommentKind, CommentStatus
 from app.policy import Viewer
-from app.synthesis import grouping, service
+from app.synthesis import grouping, sentences, service
 from app.synthesis.compute import DIM, question_of
 from app.synthesis.vectors import unpack
 
-GapKind = Literal["question", "theme", "language", "objective"]
+
+class GapKind(StrEnum):
+    """What a gap is of, in the order the check lists them."""
+
+    QUESTION = "question"
+    THEME = "theme"
+    LANGUAGE = "language"
+    OBJECTIVE = "objective"
 
 
 @dataclass(frozen=True)
@@ -71,30 +78,39 @@ def check(db: Session, viewer: Viewer, draft: NoteDraft, space: Space, lang: str
     for c in every:
         by_question[c.question].append(c)
     for number in sorted(n for n in by_question if n is not None):
-        groups.append(("question", str(number), str(number), by_question[number], None))
+        groups.append((GapKind.QUESTION, str(number), str(number), by_question[number], None))
     by_id = {c.comment_id: c for c in every}
     for theme in board.themes:
         if theme.kind is ThemeKind.THEME:
             members = [by_id[i] for i in theme.comment_ids if i in by_id]
             uncited = [p for p in theme.passages if p.comment_id not in cited]
             groups.append(
-                ("theme", str(theme.id), theme.label, members, uncited[0] if uncited else None)
+                (
+                    GapKind.THEME,
+                    str(theme.id),
+                    theme.label,
+                    members,
+                    uncited[0] if uncited else None,
+                )
             )
     by_lang: dict[str, list[_Contribution]] = defaultdict(list)
     for c in every:
         by_lang[c.lang].append(c)
     for language in sorted(by_lang):
-        groups.append(("language", language, language, by_lang[language], None))
+        groups.append((GapKind.LANGUAGE, language, language, by_lang[language], None))
     by_objective: dict[int, list[_Contribution]] = defaultdict(list)
     for comment_id, code in _objectives(db, [c.comment_id for c in every]):
         by_objective[code].append(by_id[comment_id])
     for code in sorted(by_objective):
-        groups.append(("objective", str(code), gcm.label(code, lang), by_objective[code], None))
+        groups.append(
+            (GapKind.OBJECTIVE, str(code), gcm.label(code, lang), by_objective[code], None)
+        )
     gaps = []
     for kind, key, label, members, passage in groups:
         if not members or any(m.comment_id in cited for m in members):
             continue
-        found = passage or _nearest_centre(db, [m.comment_id for m in members])
+        ids = [m.comment_id for m in members]
+        found = passage or _nearest_centre(db, ids) or _first_sentence(db, ids)
         gaps.append(Gap(kind, key, label, len(members), len({m.author_id for m in members}), found))
     return gaps
 
@@ -148,3 +164,27 @@ def _nearest_centre(db: Session, comment_ids: Iterable[int]) -> service.Passage 
         if best is None or float(scores[index]) > best[0]:
             best = (float(scores[index]), candidate)
     return best[1] if best else None
+
+
+FIRST_READ = 20  # comments read to find a sentence when none has a vector yet
+
+
+def _first_sentence(db: Session, comment_ids: Iterable[int]) -> service.Passage | None:
+    """The first sentence of the earliest of these comments (before they are embedded)."""
+    rows = db.execute(
+        policy.for_purpose(
+            select(Comment.id, Comment.lang, Comment.body_html, User.display_name)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.id.in_(sorted(set(comment_ids))))
+            .order_by(Comment.id)
+            .limit(FIRST_READ),
+            policy.Purpose.PUBLISHED,
+        )
+    ).all()
+    for r in rows:
+        text = plain_text(r.body_html)
+        found = sentences.spans(text)
+        if found:
+            start, end = found[0]
+            return service.Passage(0, -1, r.id, r.lang, start, end, text[start:end], r.display_name)
+    return None

@@ -111,6 +111,8 @@ def run(
     returns how many texts were embedded."""
     stop = stop or threading.Event()
     total = 0
+    if queued := queue.requeue_other_models(session_factory, embedder.name):
+        log.info("queued %d text(s) embedded by another model", queued)
     while not stop.is_set():
         try:
             while not stop.is_set():

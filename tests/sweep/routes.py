@@ -143,6 +143,7 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "job_id": job_ids,
             "user_id": user_ids,
             "ban_id": [str(i) for i in world.ban_ids],
+            "theme_id": [str(i) for i in world.theme_ids],
         },
         query={
             "v": list(LOCALES),
@@ -172,6 +173,7 @@ def fill_for(world: SweepWorld, token: str, job_ids: list[str]) -> Fill:
             "sort": ["newest", "oldest"],
             "page": ["2"],
             "objective": ["1"],
+            "theme": [str(i) for i in world.theme_ids],
             "tag": ["Sweep"],
             "state": list(EditorialState),
             "status": list(CommentStatus),

@@ -26,7 +26,18 @@ from app.curation import service as curation
 from app.curation.note_templates import section_choices
 from app.drafts import service as drafts
 from app.drafts.syntax import Content
-from app.models import Comment, OutboxMessage, Space, SpaceModerator, User
+from app.models import (
+    Comment,
+    NearDuplicate,
+    ObjectiveSuggestion,
+    OutboxMessage,
+    Space,
+    SpaceModerator,
+    Theme,
+    ThemeMember,
+    User,
+)
+from app.models.analysis import OWN_TEXT, ThemeKind
 from app.models.comments import CommentStatus
 from app.models.spaces import AttributionRule, PostingPolicy
 from app.moderation import bans, decisions, flags
@@ -104,6 +115,7 @@ class SweepWorld:
     attachment_ids: list[int]
     draft_ids: list[int]
     ban_ids: list[int]
+    theme_ids: list[int]  # the main space's theme first
     unsubscribe_tokens: dict[str, str]  # by role
     space_ids: dict[str, int] = field(default_factory=dict)  # "main", "other", "chatham"
     ids: dict[str, int] = field(default_factory=dict)  # named items, for the e-mail test
@@ -373,6 +385,55 @@ def plant(
     post(uv, chatham, "Answering without a name.", author_in_chatham)
     post(pv, chatham, "Answering the unnamed person.", unnamed_comment)
 
+    # Themes as the synthesis worker would leave them (written directly: the sweep checks
+    # who sees them, not how comments are grouped), holding hidden and unpublished
+    # comments, with passages taken from them; the other space's theme even holds one of
+    # the main space's hidden comments, and cites its words.
+    def passage(comment: Comment) -> dict[str, object]:
+        return {
+            "comment_id": comment.id,
+            "text_key": OWN_TEXT,
+            "lang": comment.lang,
+            "start": 0,
+            "end": 20,
+            "comment_version": comment.version,
+            "score": 1.0,
+        }
+
+    main_theme = Theme(
+        space_id=main.id,
+        question_number=question.number,
+        labels={"en": "Fees"},
+        passages=[passage(public), passage(hidden_reply), passage(pending)],
+    )
+    apart = Theme(space_id=main.id, question_number=question.number, kind=ThemeKind.OTHER)
+    other_theme = Theme(
+        space_id=other.id,
+        question_number=other_question.number,
+        labels={"en": "Beginnings"},
+        passages=[passage(other_comment), passage(hidden)],
+    )
+    db.add_all([main_theme, apart, other_theme])
+    db.flush()
+    db.add_all(
+        [
+            ThemeMember(comment_id=public.id, theme_id=main_theme.id),
+            ThemeMember(comment_id=hidden_reply.id, theme_id=main_theme.id),
+            ThemeMember(comment_id=rejected.id, theme_id=main_theme.id),
+            ThemeMember(comment_id=pending.id, theme_id=apart.id),
+            ThemeMember(comment_id=under_hidden.id, theme_id=apart.id),
+            ThemeMember(comment_id=other_comment.id, theme_id=other_theme.id),
+            ThemeMember(comment_id=hidden.id, theme_id=other_theme.id),
+        ]
+    )
+    for comment in (public, hidden_reply, rejected):
+        db.add(
+            NearDuplicate(comment_id=comment.id, space_id=main.id, group_id=public.id, similarity=1)
+        )
+    for comment in (public, hidden, pending):
+        db.add(ObjectiveSuggestion(comment_id=comment.id, code=20, confidence=0.9))
+    db.flush()
+
     for space in (main, other, chatham):
         subscriptions.follow(db, participant.id, space.id, now)
     # Mail queued while items were still public said what was public then; the e-mail
@@ -431,6 +492,7 @@ def plant(
         attachment_ids=[paper.id, public_paper.id],
         draft_ids=[draft.id, other_draft.id],
         ban_ids=[ban.id],
+        theme_ids=[main_theme.id, other_theme.id],
         unsubscribe_tokens={
             role: subscriptions.make_token(secret_key, users[role].id, "reply")
             for role in ROLES
@@ -450,6 +512,7 @@ def plant(
                     f"comment_id={other_question.id}",
                     f"comment_id={other_comment.id}",
                     f"draft_id={other_draft.id}",
+                    f"theme_id={other_theme.id}",
                 }
             ),
         },

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.comments import editing
-from app.models import AnalysisJob, Embedding, Theme, ThemeMember
+from app.models import AnalysisJob, Embedding, SpaceAnalysis, Theme, ThemeMember
 from app.models.analysis import OWN_TEXT, ThemeKind
-from app.synthesis import service
+from app.synthesis import service, worker
+from app.synthesis.embedder import LocalEmbedder, Vectors
 from tests.factories import Factory
 from tests.synthesis.conftest import Consultation
 
@@ -106,3 +107,36 @@ def test_progress_counts_what_is_analysed(
     assert after.analysed == after.total == len(consultation.comments)
     assert after.computed_at is not None
     assert not after.stale
+
+
+class _Renamed:
+    """The same model under another name, as if the operator switched embedders."""
+
+    def __init__(self, inner: LocalEmbedder) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        return "another-model"
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return self.inner.embed(texts)
+
+
+def test_another_model_embeds_everything_again(
+    db: Session,
+    consultation: Consultation,
+    analyse: Callable[[], int],
+    session_factory: sessionmaker[Session],
+    embedder: LocalEmbedder,
+) -> None:
+    analyse()
+    ids = {c.id for c in consultation.comments.values()}
+    db.flush()
+    worker.run(session_factory, _Renamed(embedder), once=True, auto_every=timedelta(0))
+    db.expire_all()
+    models = {e.model for e in db.scalars(select(Embedding).where(Embedding.comment_id.in_(ids)))}
+    assert models == {"another-model"}
+    analysis = db.get(SpaceAnalysis, consultation.space.id)
+    assert analysis is not None
+    assert analysis.model == "another-model"

@@ -51,15 +51,16 @@ WORDS = {  # two comments per subject and language, in words of their own
 
 class SubjectEmbedder:
     """A vector along the axis of the subject whose sentence the text holds (any other
-    text: an axis of its own), plus a little noise fixed by the text's letters, so that
-    a copy give or take punctuation has the same vector."""
+    text: an axis of its own), plus a little noise fixed by the text's first letters, so
+    that a copy with words added at its end has the same vector, as the model puts such
+    copies above any threshold; two texts on one subject score about 0.87."""
 
     name = "bench-test-subjects"
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         rows = []
         for text in texts:
-            letters = re.sub(r"\W+", "", text.casefold())
+            letters = re.sub(r"\W+", "", text.casefold())[:40]
             seed = int.from_bytes(hashlib.sha256(letters.encode()).digest()[:4], "big")
             row = np.random.default_rng(seed).normal(size=DIM) * 0.02
             subject = next(

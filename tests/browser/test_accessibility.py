@@ -14,6 +14,11 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
 def violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
+    # Checked once the page has settled: fragments it loads itself (the draft's unheard
+    # check) arrive after the load event, and htmx dims what is being requested.
+    page.wait_for_function(
+        "() => !document.querySelector('[hx-trigger=load], .htmx-request, .htmx-settling')"
+    )
     page.evaluate(axe_source)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS

@@ -22,9 +22,12 @@ from app.models import (
     Flag,
     ModerationEvent,
     NoteDraft,
+    ObjectiveSuggestion,
     Space,
+    Theme,
 )
 from app.models.accounts import TokenPurpose
+from app.models.analysis import SuggestionState, ThemeKind
 from app.models.comments import CommentKind, CommentStatus
 from app.models.curation import DraftState, EditorialState
 from app.models.moderation import AuditTarget, FlagReason, FlagResolution, ModerationAction
@@ -95,6 +98,18 @@ def _event(db: Session, factory: Factory) -> ModerationEvent:
     return row
 
 
+def _theme(db: Session, factory: Factory) -> Theme:
+    row = Theme(space_id=factory.space().id, question_number=1, name="", labels={}, passages=[])
+    db.add(row)
+    return row
+
+
+def _suggestion(db: Session, factory: Factory) -> ObjectiveSuggestion:
+    row = ObjectiveSuggestion(comment_id=_comment(db, factory).id, code=20, confidence=0.9)
+    db.add(row)
+    return row
+
+
 def _token(db: Session, factory: Factory) -> AccountToken:
     user = factory.user()
     row = AccountToken(
@@ -122,6 +137,8 @@ COLUMNS: list[tuple[Column[object], type[StrEnum], Callable[[Session, Factory], 
     (ModerationEvent.__table__.c.action, ModerationAction, _event),
     (ModerationEvent.__table__.c.target_type, AuditTarget, _event),
     (AccountToken.__table__.c.purpose, TokenPurpose, _token),
+    (Theme.__table__.c.kind, ThemeKind, _theme),
+    (ObjectiveSuggestion.__table__.c.state, SuggestionState, _suggestion),
 ]
 CASES = [
     pytest.param(column, member, make, id=f"{column.table.name}.{column.name}-{member.value}")

@@ -345,7 +345,7 @@ def test_worker_command_sends_what_is_due(
                 )
             result = runner.invoke(main, ["worker", "--once"])
             assert result.exit_code == 0, result.output
-            assert "Sent 1 e-mail(s)." in result.output
+            assert "Sent 1 e-mail(s); analysed 0 text(s)." in result.output
             with make_session_factory(engine)() as db:
                 assert db.scalar(select(OutboxMessage.sent_at)) is not None
         finally:

@@ -4,16 +4,17 @@ the model shipped with the app."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Comment, Space, User
 from app.synthesis import worker
-from app.synthesis.embedder import LocalEmbedder
+from app.synthesis.embedder import Embedder, LocalEmbedder, Vectors
 from bench.synthesis_set import load
 from tests.factories import Factory
 
@@ -56,14 +57,34 @@ def consultation(factory: Factory) -> Consultation:
     return Consultation(space, moderator, question, comments, {c.id: str(c.theme) for c in chosen})
 
 
+class Remembering:
+    """The model shipped with the app, asked once per distinct text in a test session:
+    the tests post the same labelled comments again and again, and the vectors of a text
+    do not change."""
+
+    name = LocalEmbedder.name
+
+    def __init__(self) -> None:
+        self.model = LocalEmbedder()
+        self.known: dict[str, Vectors] = {}
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.known]
+        if missing:
+            self.known.update(zip(missing, self.model.embed(missing), strict=True))
+        if not texts:
+            return self.model.embed([])
+        return np.vstack([self.known[t] for t in texts])
+
+
 @pytest.fixture(scope="session")
-def embedder() -> LocalEmbedder:
-    return LocalEmbedder()
+def embedder() -> Embedder:
+    return Remembering()
 
 
 @pytest.fixture
 def analyse(
-    session_factory: sessionmaker[Session], embedder: LocalEmbedder, db: Session
+    session_factory: sessionmaker[Session], embedder: Embedder, db: Session
 ) -> Callable[[], int]:
     """Run the worker once, as `roundtable worker` would, with no minute between runs."""
 

@@ -15,11 +15,11 @@ from pydantic import SecretStr
 
 from app.config import Settings
 from app.synthesis import embedder as embedding
-from app.synthesis.embedder import LocalEmbedder, ServiceEmbedder
+from app.synthesis.embedder import Embedder, LocalEmbedder, ServiceEmbedder
 
 
 def test_the_local_model_puts_a_translation_nearer_than_another_subject(
-    embedder: LocalEmbedder,
+    embedder: Embedder,
 ) -> None:
     vectors = embedder.embed(
         [

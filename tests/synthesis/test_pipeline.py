@@ -12,7 +12,7 @@ from app.comments import editing
 from app.models import AnalysisJob, Embedding, SpaceAnalysis, Theme, ThemeMember
 from app.models.analysis import OWN_TEXT, ThemeKind
 from app.synthesis import service, worker
-from app.synthesis.embedder import LocalEmbedder, Vectors
+from app.synthesis.embedder import Embedder, Vectors
 from tests.factories import Factory
 from tests.synthesis.conftest import Consultation
 
@@ -112,7 +112,7 @@ def test_progress_counts_what_is_analysed(
 class _Renamed:
     """The same model under another name, as if the operator switched embedders."""
 
-    def __init__(self, inner: LocalEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
 
     @property
@@ -128,7 +128,7 @@ def test_another_model_embeds_everything_again(
     consultation: Consultation,
     analyse: Callable[[], int],
     session_factory: sessionmaker[Session],
-    embedder: LocalEmbedder,
+    embedder: Embedder,
 ) -> None:
     analyse()
     ids = {c.id for c in consultation.comments.values()}

@@ -242,7 +242,12 @@ def worker(once: bool, interval: float) -> None:
     analysis = threading.Thread(
         target=lambda: analysed.append(
             synthesis.run(
-                factory, embedder.from_settings(settings), once=once, interval=interval, stop=stop
+                factory,
+                embedder.from_settings(settings),
+                once=once,
+                interval=interval,
+                stop=stop,
+                background=True,
             )
         ),
         name="synthesis",

@@ -9,6 +9,7 @@ own: a busy consultation does not keep a core clustering all day.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SPACE_LEASE = timedelta(minutes=5)
 AUTO_EVERY = timedelta(minutes=1)
+NICENESS = 10
 
 
 def claim_space(
@@ -97,6 +99,15 @@ def recompute(
     return True
 
 
+def _yield_the_cpu() -> None:
+    """Lower this thread's priority (Linux: a thread is a task of its own; the model's
+    threads inherit it): sending e-mail and serving pages come before analysis."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: analyse at full priority
+        log.debug("the synthesis worker keeps its priority")
+
+
 def run(
     session_factory: sessionmaker[Session],
     embedder: Embedder,
@@ -106,11 +117,15 @@ def run(
     interval: float = 5.0,
     auto_every: timedelta = AUTO_EVERY,
     space_id: int | None = None,
+    background: bool = False,
 ) -> int:
     """Embed and recompute until `stop` is set (or once; only one space's, if given);
-    returns how many texts were embedded."""
+    returns how many texts were embedded. `background`: the calling thread does nothing
+    else (`roundtable worker`'s), and lowers its priority for good."""
     stop = stop or threading.Event()
     total = 0
+    if background:
+        _yield_the_cpu()
     if queued := queue.requeue_other_models(session_factory, embedder.name):
         log.info("queued %d text(s) embedded by another model", queued)
     while not stop.is_set():

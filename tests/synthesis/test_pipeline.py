@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -140,3 +142,21 @@ def test_another_model_embeds_everything_again(
     analysis = db.get(SpaceAnalysis, consultation.space.id)
     assert analysis is not None
     assert analysis.model == "another-model"
+
+
+def test_analysis_in_the_background_runs_below_the_pages_and_the_mail(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    seen: list[int] = []
+
+    def analyse_here(background: bool) -> None:
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        worker.run(session_factory, embedder, once=True, background=background)
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) - before)
+
+    for background in (True, False):
+        thread = threading.Thread(target=analyse_here, args=(background,))
+        thread.start()
+        thread.join()
+    # `roundtable worker`'s analysis thread yields; a command's own thread keeps its place.
+    assert seen == [worker.NICENESS, 0]

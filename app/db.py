@@ -24,6 +24,8 @@ from sqlalchemy import (
     inspect,
     update,
 )
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -271,6 +273,14 @@ def claim_version(session: Session, row: Any, seen: int, column: str = "version"
         return False
     set_committed_value(row, column, seen + 1)
     return True
+
+
+def upsert(bind: Engine | Connection, entity: Any) -> sqlite_dialect.Insert | pg_dialect.Insert:
+    """An INSERT into `entity` that can take ON CONFLICT, in the bind's own dialect (the
+    clause is not in SQLAlchemy's generic insert, and SQLite and PostgreSQL spell it alike)."""
+    if bind.dialect.name == "sqlite":
+        return sqlite_dialect.insert(entity)
+    return pg_dialect.insert(entity)
 
 
 def rows_updated(session: Session, statement: Update) -> int:

@@ -20,10 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.db import writer_turn
+from app.db import upsert, writer_turn
 from app.errors import FormErrors
 from app.i18n import ngettext
 from app.models import RateCounter
@@ -94,14 +93,15 @@ class DatabaseBackend:
         self, key: str, window_start: datetime, ttl: int, db: Session | None, amount: int = 1
     ) -> int:
         bind = db.get_bind() if db is not None else self.engine
-        dialect = sqlite if bind.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(RateCounter).values(
-            key=key, window_start=window_start, count=amount
+        statement = (
+            upsert(bind, RateCounter)
+            .values(key=key, window_start=window_start, count=amount)
+            .on_conflict_do_update(
+                index_elements=["key", "window_start"],
+                set_={"count": RateCounter.count + amount},
+            )
+            .returning(RateCounter.count)
         )
-        statement = statement.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": RateCounter.count + amount},
-        ).returning(RateCounter.count)
         if db is not None:
             return int(db.execute(statement).scalar_one())
         # A write of its own: it takes its turn with the app's other writers (SQLite).

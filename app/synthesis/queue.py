@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import policy
 from app.curation.service import fingerprint
-from app.db import transaction
+from app.db import transaction, upsert
 from app.markup import plain_text
 from app.models import AnalysisJob, Comment, CommentTranslation, Embedding, SpaceAnalysis
 from app.models.analysis import OWN_TEXT
@@ -210,19 +209,17 @@ def store(
             db.execute(delete(AnalysisJob).where(*key, AnalysisJob.generation == job.generation))
             touched.add(text.space_id)
             stored += 1
-        _want(db, touched)
+        want(db, touched)
     return stored
 
 
-def _want(db: Session, space_ids: set[int]) -> None:
-    """The themes of these spaces are to be computed again."""
-    if not space_ids:
-        return
-    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+def want(db: Session, space_ids: set[int]) -> None:
+    """The themes of these spaces are to be computed again (by new embeddings, or because
+    a moderator asked)."""
     for space_id in sorted(space_ids):
-        # content_version -1: never computed. Two workers may both insert: one row wins.
+        # content_version -1: never computed. Two writers may both insert: one row wins.
         db.execute(
-            dialect.insert(SpaceAnalysis)
+            upsert(db.get_bind(), SpaceAnalysis)
             .values(
                 space_id=space_id,
                 content_version=-1,
@@ -280,10 +277,9 @@ def run_once(
 def requeue_other_models(session_factory: sessionmaker[Session], model: str) -> int:
     """Queue again every text whose vector another model made (the embedder changed)."""
     with transaction(session_factory) as db:
-        dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
         stale = select(Embedding.comment_id, Embedding.text_key).where(Embedding.model != model)
         result = db.execute(
-            dialect.insert(AnalysisJob)
+            upsert(db.get_bind(), AnalysisJob)
             .from_select(["comment_id", "text_key"], stale)
             .on_conflict_do_nothing()
         )

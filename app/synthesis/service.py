@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import policy
@@ -102,19 +101,7 @@ def progress(db: Session, viewer: Viewer, space: Space) -> Progress:
 
 def ask_recompute(db: Session, viewer: Viewer, space: Space) -> None:
     require_moderator(viewer, space.id)
-    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
-    db.execute(
-        dialect.insert(SpaceAnalysis)
-        .values(
-            space_id=space.id,
-            content_version=-1,
-            comments=0,
-            model="",
-            wanted=True,
-            computed_at=datetime.fromtimestamp(0).astimezone(),
-        )
-        .on_conflict_do_update(index_elements=["space_id"], set_={"wanted": True})
-    )
+    queue.want(db, {space.id})
 
 
 @dataclass(frozen=True)
@@ -207,7 +194,7 @@ def board(
         .tuples()
         .all()
     )
-    objectives = _objectives_of(db, in_themes)
+    objectives = objectives_of(db, in_themes)
     texts = _texts(db, [p for t in themes for p in t.passages])
     authors = _authors(db, {int(str(p["comment_id"])) for t in themes for p in t.passages})
     views = []
@@ -292,17 +279,11 @@ def _label(theme: Theme, lang: str) -> tuple[str, str | None]:
     return gettext("Theme %(number)s", number=theme.id), None
 
 
-def _objectives_of(db: Session, comment_ids: Sequence[int]) -> dict[int, set[int]]:
+def objectives_of(db: Session, comment_ids: Sequence[int]) -> dict[int, set[int]]:
     """Per comment: objectives tagged by moderators, or suggested and not dismissed."""
-    found = suggested_codes(db, comment_ids)
+    found: dict[int, set[int]] = defaultdict(set)
     for comment_id, code in curation.objective_tags(db, comment_ids):
         found[comment_id].add(code)
-    return found
-
-
-def suggested_codes(db: Session, comment_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Per comment: the objectives suggested for it and not dismissed."""
-    found: dict[int, set[int]] = defaultdict(set)
     for row in db.execute(
         select(ObjectiveSuggestion.comment_id, ObjectiveSuggestion.code).where(
             ObjectiveSuggestion.comment_id.in_(comment_ids),
@@ -356,7 +337,8 @@ def _authors(db: Session, comment_ids: set[int]) -> dict[int, str]:
 # --- decisions -------------------------------------------------------------------------
 
 
-def _theme(db: Session, viewer: Viewer, theme_id: int) -> Theme:
+def theme_of(db: Session, viewer: Viewer, theme_id: int) -> Theme:
+    """A theme still standing (not merged away), for its space's moderators."""
     theme = db.get(Theme, theme_id)
     if theme is None or theme.merged_into_id is not None:
         raise NotFound
@@ -366,7 +348,7 @@ def _theme(db: Session, viewer: Viewer, theme_id: int) -> Theme:
 
 def rename(db: Session, viewer: Viewer, theme_id: int, name: str) -> Theme:
     """Name a theme (an empty name gives it back its computed label)."""
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     if (problem := line_problem(name)) is not None:
         raise FormErrors({"name": problem})
     text = clean_line(name)
@@ -397,10 +379,10 @@ def _members(db: Session, theme_id: int) -> list[int]:
 def merge(db: Session, viewer: Viewer, theme_id: int, into_id: int | None) -> Theme:
     """Fold a theme into another of the same question; later groupings that continue the
     folded theme continue the other."""
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     if into_id is None:
         raise FormErrors({"into": gettext("Choose the theme to merge it into.")})
-    into = _theme(db, viewer, into_id)
+    into = theme_of(db, viewer, into_id)
     if into.id == theme.id or (into.space_id, into.question_number) != (
         theme.space_id,
         theme.question_number,
@@ -419,7 +401,7 @@ def split(
     db: Session, viewer: Viewer, theme_id: int, comment_ids: Sequence[int], name: str
 ) -> Theme:
     """Make a new theme of some of a theme's comments."""
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     chosen = sorted(set(comment_ids) & set(_members(db, theme.id)))
     if not chosen:
         raise FormErrors({"comments": gettext("Tick the comments that make the new theme.")})
@@ -443,7 +425,7 @@ def move(db: Session, viewer: Viewer, comment: Comment, theme_id: int | None) ->
     """Put a comment in another theme of its question, for good."""
     if theme_id is None:
         raise FormErrors({"theme": gettext("Choose a theme.")})
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     current = db.scalar(
         select(Theme)
         .join(ThemeMember, ThemeMember.theme_id == Theme.id)
@@ -458,7 +440,7 @@ def move(db: Session, viewer: Viewer, comment: Comment, theme_id: int | None) ->
 
 
 def _passage(db: Session, viewer: Viewer, theme_id: int, index: int) -> tuple[Comment, Passage]:
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     space = db.get(Space, theme.space_id)
     assert space is not None
     shown = board(db, viewer, space, "en", question=theme.question_number, all_questions=False)
@@ -491,16 +473,6 @@ def assign_passage(
     assert comment is not None
     curation.assign(db, viewer, comment, section=section, excerpt_id=excerpt.id, now=now)
     return excerpt
-
-
-Suggestion = curation.Suggestion
-
-
-def suggestions(
-    db: Session, viewer: Viewer, comment_ids: Sequence[int], lang: str
-) -> dict[int, list[Suggestion]]:
-    """Objectives suggested (not dismissed, not yet tagged) for these comments."""
-    return curation.suggested_objectives(db, viewer, comment_ids, lang)
 
 
 def _suggestion(db: Session, viewer: Viewer, comment: Comment, code: int) -> ObjectiveSuggestion:
@@ -617,14 +589,9 @@ class ThemePage:
     others: list[ThemeView]  # the other themes of its question, where comments can go
 
 
-def theme_of(db: Session, viewer: Viewer, theme_id: int) -> Theme:
-    """A theme still standing (not merged away), for its space's moderators."""
-    return _theme(db, viewer, theme_id)
-
-
 def theme_page(db: Session, viewer: Viewer, theme_id: int, lang: str) -> ThemePage:
     """One theme with its comments, and the other themes of its question."""
-    theme = _theme(db, viewer, theme_id)
+    theme = theme_of(db, viewer, theme_id)
     space = db.get(Space, theme.space_id)
     assert space is not None
     shown = board(db, viewer, space, lang, question=theme.question_number, all_questions=False)

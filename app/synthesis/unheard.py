@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app import policy
 from app.curation import gcm
-from app.curation import service as curation
 from app.drafts import service as drafts
 from app.markup import plain_text
 from app.models import Comment, Embedding, NoteDraft, Space, User
@@ -99,8 +98,9 @@ def check(db: Session, viewer: Viewer, draft: NoteDraft, space: Space, lang: str
     for language in sorted(by_lang):
         groups.append((GapKind.LANGUAGE, language, language, by_lang[language], None))
     by_objective: dict[int, list[_Contribution]] = defaultdict(list)
-    for comment_id, code in _objectives(db, [c.comment_id for c in every]):
-        by_objective[code].append(by_id[comment_id])
+    for comment_id, codes in service.objectives_of(db, [c.comment_id for c in every]).items():
+        for code in codes:
+            by_objective[code].append(by_id[comment_id])
     for code in sorted(by_objective):
         groups.append(
             (GapKind.OBJECTIVE, str(code), gcm.label(code, lang), by_objective[code], None)
@@ -113,13 +113,6 @@ def check(db: Session, viewer: Viewer, draft: NoteDraft, space: Space, lang: str
         found = passage or _nearest_centre(db, ids) or _first_sentence(db, ids)
         gaps.append(Gap(kind, key, label, len(members), len({m.author_id for m in members}), found))
     return gaps
-
-
-def _objectives(db: Session, comment_ids: list[int]) -> set[tuple[int, int]]:
-    found = set(curation.objective_tags(db, comment_ids))
-    for comment_id, codes in service.suggested_codes(db, comment_ids).items():
-        found |= {(comment_id, code) for code in codes}
-    return found
 
 
 def _nearest_centre(db: Session, comment_ids: Iterable[int]) -> service.Passage | None:
